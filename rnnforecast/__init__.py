@@ -1,0 +1,3 @@
+"""rnnforecast: recurrent neural network forecasters with numba-compiled kernels."""
+
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,167 @@
+"""One recurrent layer per cell type: buffers plus calls into the compiled kernels.
+
+A layer owns the buffers its kernels write (allocated once per shape and reused
+across calls) and keeps references to the inputs of its last forward pass, which
+backward needs. The registry :data:`LAYERS` maps a cell name to its factory.
+Shapes are those of :mod:`rnnforecast.kernels._recurrent`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .kernels._recurrent import GRU_SPLIT, SUMMED, pack_weights, packed_rows
+from .kernels.cpu_gru import gru_backward, gru_forward
+from .kernels.cpu_lstm import lstm_backward, lstm_forward
+from .kernels.cpu_rnn import rnn_backward, rnn_forward
+
+__all__ = ["LAYERS", "RecurrentLayer"]
+
+
+class RecurrentLayer:
+    """Shared buffer management; subclasses call their cell's kernels.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Layer sizes.
+    gates : int
+        Gate blocks of the cell (PyTorch rows are ``gates * hidden_size``).
+    kind : int
+        How the weights are packed (``SUMMED`` or ``GRU_SPLIT``).
+    exact : bool
+        Use libm activations instead of the rational approximations.
+    """
+
+    has_cell_state = False
+
+    def __init__(self, input_size: int, hidden_size: int, gates: int, kind: int, exact: bool):
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.gates = gates
+        self.kind = kind
+        self.exact = bool(exact)
+        self.rows = packed_rows(kind, gates, hidden_size)
+        self.depth = input_size + hidden_size + 1
+        self._key = None
+
+    def allocate(self, n_chunks: int, steps: int, width: int, dtype) -> None:
+        """(Re)allocate buffers for ``n_chunks`` chunks of ``width`` samples."""
+        key = (n_chunks, steps, width, np.dtype(dtype))
+        if key == self._key:
+            return
+        self._key = key
+        rows, depth, hidden = self.rows, self.depth, self.hidden_size
+        self.packed = np.zeros((rows, depth), dtype)
+        self.stacked = np.zeros((n_chunks, steps + 1, depth, width), dtype)
+        self.gate_values = np.zeros((n_chunks, steps, rows, width), dtype)
+        self.y = np.zeros((n_chunks, steps, hidden, width), dtype)
+        self.d_gates = np.zeros((n_chunks, rows, width), dtype)
+        self.d_stacked = np.zeros((n_chunks, depth, width), dtype)
+        self.weight_parts = np.zeros((n_chunks, rows, depth), dtype)
+        self.packed_grad = np.zeros((rows, depth), dtype)
+        self.dx = np.zeros((n_chunks, steps, self.input_size, width), dtype)
+        self.dh0 = np.zeros((n_chunks, hidden, width), dtype)
+        self.dc0 = np.zeros((n_chunks, hidden, width), dtype)
+        self.zero_state = np.zeros((n_chunks, hidden, width), dtype)
+        self.zero_dy = np.zeros((n_chunks, steps, hidden, width), dtype)
+        if self.has_cell_state:
+            self.cells = np.zeros((n_chunks, steps + 1, hidden, width), dtype)
+            self.peep_sums = np.zeros((n_chunks, 3 * hidden, width), dtype)
+
+    def _pack(self, params) -> None:
+        pack_weights(params, self.kind, self.gates, self.input_size, self.hidden_size, self.packed)
+
+    def final_hidden_state(self) -> np.ndarray:
+        """``h_T`` in chunk layout ``(C, H, B)``."""
+        return self.y[:, -1]
+
+
+class LSTMLayer(RecurrentLayer):
+    """LSTM layer (``peephole=True`` for the Gers & Schmidhuber variant)."""
+
+    has_cell_state = True
+
+    def __init__(self, input_size, hidden_size, exact, peephole=False):
+        super().__init__(input_size, hidden_size, 4, SUMMED, exact)
+        self.peephole = bool(peephole)
+
+    def forward(self, params, x, h0, c0):
+        self._pack(params)
+        lstm_forward(
+            params, self.packed, x, h0, c0, self.peephole, self.exact,
+            self.stacked, self.gate_values, self.cells, self.y,
+        )  # fmt: skip
+        return self.y
+
+    def final_cell_state(self) -> np.ndarray:
+        """``c_T`` in chunk layout ``(C, H, B)``."""
+        return self.cells[:, -1]
+
+    def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
+        lstm_backward(
+            params, self.packed, self.peephole, self.exact, self.stacked, self.gate_values, self.cells,
+            dy, dh_last, dc_last, need_dx,
+            self.d_gates, self.d_stacked, self.weight_parts, self.peep_sums, self.packed_grad,
+            grad, self.dx, self.dh0, self.dc0,
+        )  # fmt: skip
+
+
+class GRULayer(RecurrentLayer):
+    """GRU layer with PyTorch's ``n`` gate."""
+
+    def __init__(self, input_size, hidden_size, exact):
+        super().__init__(input_size, hidden_size, 3, GRU_SPLIT, exact)
+
+    def forward(self, params, x, h0, c0=None):
+        self._pack(params)
+        gru_forward(self.packed, x, h0, self.exact, self.stacked, self.gate_values, self.y)
+        return self.y
+
+    def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
+        gru_backward(
+            self.packed, self.exact, self.stacked, self.gate_values,
+            dy, dh_last, need_dx,
+            self.d_gates, self.d_stacked, self.weight_parts, self.packed_grad, grad, self.dx, self.dh0,
+        )  # fmt: skip
+
+
+class RNNLayer(RecurrentLayer):
+    """Elman RNN layer with a tanh or ReLU non-linearity."""
+
+    def __init__(self, input_size, hidden_size, exact, relu=False):
+        super().__init__(input_size, hidden_size, 1, SUMMED, exact)
+        self.relu = bool(relu)
+
+    def forward(self, params, x, h0, c0=None):
+        self._pack(params)
+        rnn_forward(self.packed, x, h0, self.relu, self.exact, self.stacked, self.gate_values, self.y)
+        return self.y
+
+    def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
+        rnn_backward(
+            self.packed, self.relu, self.stacked, self.y,
+            dy, dh_last, need_dx,
+            self.d_gates, self.d_stacked, self.weight_parts, self.packed_grad, grad, self.dx, self.dh0,
+        )  # fmt: skip
+
+
+def _make_lstm(input_size, hidden_size, exact, nonlinearity):
+    return LSTMLayer(input_size, hidden_size, exact)
+
+
+def _make_peephole(input_size, hidden_size, exact, nonlinearity):
+    return LSTMLayer(input_size, hidden_size, exact, peephole=True)
+
+
+def _make_gru(input_size, hidden_size, exact, nonlinearity):
+    return GRULayer(input_size, hidden_size, exact)
+
+
+def _make_rnn(input_size, hidden_size, exact, nonlinearity):
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    return RNNLayer(input_size, hidden_size, exact, relu=nonlinearity == "relu")
+
+
+LAYERS = {"lstm": _make_lstm, "peephole": _make_peephole, "gru": _make_gru, "rnn": _make_rnn}

@@ -1,0 +1,160 @@
+"""GRU layer: forward and backward through time on the CPU.
+
+Equations (PyTorch's ``nn.GRU``; gate blocks ``r, z, n``)::
+
+    a_r = W_ir x_t + b_ir + W_hr h_{t-1} + b_hr      a_z likewise
+    n_x = W_in x_t + b_in,   n_h = W_hn h_{t-1} + b_hn
+    r_t = sigmoid(a_r),   z_t = sigmoid(a_z)
+    n_t = tanh(n_x + r_t * n_h)
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}            (stored: ``y``)
+
+The step's pre-activations ``[a_r; a_z; n_x; n_h]`` (``4H`` rows) come from one
+GEMM with the GRU-split packed matrix; see :mod:`rnnforecast.kernels._recurrent`
+for the layouts.
+"""
+
+from __future__ import annotations
+
+from numba import prange
+
+from .._jit import kernel
+from ._activations import sigmoid, tanh
+from ._recurrent import (
+    GRU_SPLIT,
+    carry_gradients,
+    load_sequence,
+    reduce_chunks,
+    step_gradients,
+    step_product,
+    unpack_gradients,
+)
+
+__all__ = ["gru_forward", "gru_backward"]
+
+
+@kernel
+def _forward_step(exact, gates, stacked, y, c, t):
+    # Constant flags make each inlined copy of the loop branch-free (vectorised).
+    if exact:
+        _forward_rows(True, gates, stacked, y, c, t)
+    else:
+        _forward_rows(False, gates, stacked, y, c, t)
+
+
+@kernel(inline=True)
+def _forward_rows(exact, gates, stacked, y, c, t):
+    hidden, width = y.shape[2], y.shape[3]
+    h_row = stacked.shape[2] - 1 - hidden
+    for j in range(hidden):
+        for b in range(width):
+            h_prev = stacked[c, t, h_row + j, b]
+            r = sigmoid(gates[c, t, j, b], exact)
+            z = sigmoid(gates[c, t, hidden + j, b], exact)
+            n = tanh(gates[c, t, 2 * hidden + j, b] + r * gates[c, t, 3 * hidden + j, b], exact)
+            h = n + z * (h_prev - n)
+            y[c, t, j, b] = h
+            stacked[c, t + 1, h_row + j, b] = h
+
+
+@kernel(parallel=True)
+def gru_forward(packed, x, h0, exact, stacked, gates, y):
+    """Run one GRU layer over whole sequences, chunk by chunk in parallel.
+
+    Parameters
+    ----------
+    packed : ndarray (4H, I + H + 1)
+        GRU-split packed weights (see ``_recurrent.pack_weights``).
+    x : ndarray (C, T, I, B)
+        Layer input in chunk layout.
+    h0 : ndarray (C, H, B)
+        Initial hidden state.
+    exact : bool
+        Use libm ``tanh`` instead of the rational approximation.
+    stacked : ndarray (C, T + 1, I + H + 1, B)
+        Output: ``S_t = [x_t; h_{t-1}; 1]`` (kept for backward).
+    gates : ndarray (C, T, 4H, B)
+        Output: ``[a_r; a_z; n_x; n_h]`` of every step (kept for backward).
+    y : ndarray (C, T, H, B)
+        Output: hidden states ``h_1 .. h_T``.
+    """
+    n_chunks, steps = x.shape[0], x.shape[1]
+    for c in prange(n_chunks):
+        load_sequence(x, h0, stacked, c)
+        for t in range(steps):
+            step_product(packed, stacked, gates, c, t)
+            _forward_step(exact, gates, stacked, y, c, t)
+
+
+@kernel
+def _backward_step(exact, gates, stacked, dy, dh, d_gates, c, t):
+    """One reverse step; on return ``dh[c]`` holds the direct part ``z * dL/dh_t``."""
+    if exact:
+        _backward_rows(True, gates, stacked, dy, dh, d_gates, c, t)
+    else:
+        _backward_rows(False, gates, stacked, dy, dh, d_gates, c, t)
+
+
+@kernel(inline=True)
+def _backward_rows(exact, gates, stacked, dy, dh, d_gates, c, t):
+    hidden, width = dh.shape[1], dh.shape[2]
+    h_row = stacked.shape[2] - 1 - hidden
+    for j in range(hidden):
+        for b in range(width):
+            h_prev = stacked[c, t, h_row + j, b]
+            n_h = gates[c, t, 3 * hidden + j, b]
+            r = sigmoid(gates[c, t, j, b], exact)
+            z = sigmoid(gates[c, t, hidden + j, b], exact)
+            n = tanh(gates[c, t, 2 * hidden + j, b] + r * n_h, exact)
+            grad_h = dh[c, j, b] + dy[c, t, j, b]
+            d_n = grad_h * (1 - z) * (1 - n * n)
+            d_gates[c, j, b] = d_n * n_h * r * (1 - r)
+            d_gates[c, hidden + j, b] = grad_h * (h_prev - n) * z * (1 - z)
+            d_gates[c, 2 * hidden + j, b] = d_n
+            d_gates[c, 3 * hidden + j, b] = d_n * r
+            dh[c, j, b] = grad_h * z
+
+
+@kernel(parallel=True)
+def gru_backward(
+    packed, exact, stacked, gates,
+    dy, dh_last, need_dx,
+    d_gates, d_stacked, weight_parts, packed_grad, grad, dx, dh0,
+):  # fmt: skip
+    """Backward through time for :func:`gru_forward`.
+
+    Parameters
+    ----------
+    packed, exact, stacked, gates
+        As given to and produced by :func:`gru_forward`.
+    dy : ndarray (C, T, H, B)
+        Gradient of the loss with respect to every output ``h_t``.
+    dh_last : ndarray (C, H, B)
+        Gradient with respect to the final state ``h_T``.
+    need_dx : bool
+        Compute ``dx``.
+    d_gates : ndarray (C, 4H, B)
+        Workspace: gradient of one step's pre-activations.
+    d_stacked : ndarray (C, I + H + 1, B)
+        Workspace: gradient of one step's ``S_t``.
+    weight_parts : ndarray (C, 4H, I + H + 1)
+        Workspace: per-chunk gradient of the packed weights.
+    packed_grad : ndarray (4H, I + H + 1)
+        Workspace: gradient of the packed weights, summed over chunks in order.
+    grad : ndarray (P,)
+        Output: parameter gradients in PyTorch layout (overwritten).
+    dx : ndarray (C, T, I, B)
+        Output: gradient with respect to ``x`` when ``need_dx``.
+    dh0 : ndarray (C, H, B)
+        Output: gradient with respect to ``h0``.
+    """
+    n_chunks, steps = gates.shape[0], gates.shape[1]
+    hidden = dh0.shape[1]
+    input_size = stacked.shape[2] - hidden - 1
+    for c in prange(n_chunks):
+        dh0[c] = dh_last[c]
+        for t in range(steps - 1, -1, -1):
+            _backward_step(exact, gates, stacked, dy, dh0, d_gates, c, t)
+            step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked)
+            carry_gradients(d_stacked, c, t, input_size, True, need_dx, dh0, dx)
+    reduce_chunks(weight_parts, packed_grad)
+    unpack_gradients(packed_grad, GRU_SPLIT, 3, input_size, hidden, grad)
