@@ -80,7 +80,7 @@ class ParameterLayout:
     >>> layout.shape_of("weight_ih_l1")
     (20, 5)
     >>> layout.size
-    426
+    446
     """
 
     cell: CellSpec

@@ -34,11 +34,13 @@ class Adam:
     >>> params = np.array([1.0, -2.0], dtype=np.float32)
     >>> optimizer = Adam(params.size, learning_rate=0.1)
     >>> optimizer.step(params, np.array([0.5, -0.5], dtype=np.float32))
-    >>> params.round(4).tolist()
+    >>> [round(float(value), 4) for value in params]
     [0.9, -1.9]
     """
 
-    def __init__(self, size, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, dtype=np.float32):
+    def __init__(
+        self, size, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, dtype=np.float32
+    ):
         for name, value, low, high in (
             ("beta1", beta1, 0.0, 1.0),
             ("beta2", beta2, 0.0, 1.0),

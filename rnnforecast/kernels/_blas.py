@@ -18,9 +18,10 @@ from __future__ import annotations
 import ctypes
 
 import llvmlite.binding as llvm
+import numpy as np
 import scipy.linalg.cython_blas as _cython_blas
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -53,7 +54,9 @@ _register_symbols()
 
 
 @intrinsic
-def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, a_offset, lda, b, b_offset, ldb, beta, c, c_offset, ldc):
+def _fortran_gemm(
+    typingctx, trans_a, trans_b, m, n, k, alpha, a, a_offset, lda, b, b_offset, ldb, beta, c, c_offset, ldc
+):
     """Call Fortran (column-major) ``?gemm`` on flat arrays with element offsets."""
     if not (isinstance(a, types.Array) and isinstance(b, types.Array) and isinstance(c, types.Array)):
         return None
@@ -141,3 +144,25 @@ def gemm(trans_a, trans_b, m, n, k, alpha, a, a_offset, lda, b, b_offset, ldb, b
         return
     # Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap operands.
     _fortran_gemm(trans_b, trans_a, n, m, k, alpha, b, b_offset, ldb, a, a_offset, lda, beta, c, c_offset, ldc)
+
+
+def _python_gemm(trans_a, trans_b, m, n, k, alpha, a, a_offset, lda, b, b_offset, ldb, beta, c, c_offset, ldc):
+    """NumPy twin of :func:`gemm` for ``NUMBA_DISABLE_JIT=1`` (the intrinsic cannot run in Python)."""
+    if m == 0 or n == 0:
+        return
+
+    def matrix(array, offset, rows, cols, ld):
+        flat = array.reshape(-1)
+        return np.lib.stride_tricks.as_strided(
+            flat[offset:], shape=(rows, cols), strides=(ld * flat.itemsize, flat.itemsize)
+        )
+
+    op_a = matrix(a, a_offset, k, m, lda).T if trans_a else matrix(a, a_offset, m, k, lda)
+    op_b = matrix(b, b_offset, n, k, ldb).T if trans_b else matrix(b, b_offset, k, n, ldb)
+    target = matrix(c, c_offset, m, n, ldc)
+    product = alpha * (op_a @ op_b)
+    target[...] = product if beta == 0 else product + beta * target
+
+
+if config.DISABLE_JIT:
+    gemm = _python_gemm  # noqa: F811

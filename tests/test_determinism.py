@@ -1,0 +1,52 @@
+"""Bit-for-bit results whatever the number of threads."""
+
+import numba
+import numpy as np
+import pytest
+from conftest import CELLS
+
+from rnnforecast._jit import thread_scope
+from rnnforecast._layout import initialize_parameters, make_layout
+from rnnforecast.network import RecurrentNetwork
+from rnnforecast.optimizers import Adam
+from rnnforecast.training import train_step
+
+needs_two_threads = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has a single thread here")
+
+
+def _train(cell, n_threads, dtype):
+    rng = np.random.default_rng(0)
+    layout = make_layout(cell, 3, 16, 2, 2)
+    params = initialize_parameters(layout, rng, dtype=dtype)
+    grad = np.zeros_like(params)
+    network = RecurrentNetwork(layout, dropout=0.2)
+    optimizer = Adam(params.size, dtype=dtype)
+    x = rng.standard_normal((150, 12, 3)).astype(dtype)  # 5 chunks, the last one padded
+    y = rng.standard_normal((150, 2)).astype(dtype)
+    with thread_scope(n_threads):
+        for _ in range(3):
+            train_step(network, optimizer, params, grad, x, y, rng=rng)
+        prediction = network.forward(params, x)
+    return params, grad, prediction
+
+
+@needs_two_threads
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_and_two_threads_bit_identical(cell, dtype):
+    one = _train(cell, 1, dtype)
+    two = _train(cell, 2, dtype)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_same_seed_same_model():
+    np.testing.assert_array_equal(_train("lstm", 1, np.float32)[0], _train("lstm", 1, np.float32)[0])
+
+
+def test_thread_scope_restores_on_error():
+    before = numba.get_num_threads()
+    with pytest.raises(RuntimeError, match="boom"):
+        with thread_scope(1):
+            raise RuntimeError("boom")
+    assert numba.get_num_threads() == before
