@@ -33,7 +33,7 @@ demo: $(STAMP)
 	$(PY) -m rnnforecast demo --output $(OUTPUT)
 
 lint: $(TEST_STAMP)
-	$(PY) -m ruff check rnnforecast tests benchmarks examples
+	$(PY) -m ruff check .
 
 test: lint
 	$(PY) -m pytest -q

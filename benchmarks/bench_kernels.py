@@ -1,0 +1,351 @@
+"""Kernel benchmark: rnnforecast vs PyTorch CPU, same process, same thread count.
+
+For every cell and every configuration of DESIGN section 5 it times, in float32,
+
+* forward only (prediction of the linear head on the last step), and
+* one training step: forward + MSE on a linear head + backward + Adam,
+
+for rnnforecast and for ``torch.nn.{LSTM,GRU,RNN}`` at 1 and 2 threads, and
+reports medians, the ratio (torch time / rnnforecast time), and the achieved
+GFLOP/s of our training step against a float32 GEMM rate measured in the same run.
+It also measures, in fresh subprocesses, the cold-compile time of everything one
+training step + prediction needs and the first-call overhead with a warm cache.
+
+The peephole LSTM has no PyTorch module; its rows compare against ``nn.LSTM``
+(the closest fused peer, which does slightly less work).
+
+Usage::
+
+    python benchmarks/bench_kernels.py                 # full table, printed
+    python benchmarks/bench_kernels.py --write benchmarks/RESULTS.md
+    python benchmarks/bench_kernels.py --quick         # a few configs, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rnnforecast._jit import thread_scope  # noqa: E402
+from rnnforecast._layout import initialize_parameters, make_layout  # noqa: E402
+from rnnforecast.network import RecurrentNetwork  # noqa: E402
+from rnnforecast.optimizers import Adam  # noqa: E402
+from rnnforecast.training import train_step  # noqa: E402
+
+GATES = {"lstm": 4, "peephole": 4, "gru": 3, "rnn": 1}
+CELLS = ["lstm", "gru", "rnn", "peephole"]
+
+
+def configs(quick: bool):
+    """DESIGN section 5: B64 T48, I in {1, 8}, H in {32, 64, 128}, L in {1, 2}; and B256 T168 I8 H128."""
+    small = [
+        dict(batch=64, steps=48, inputs=i, hidden=h, layers=l) for l in (1, 2) for i in (1, 8) for h in (32, 64, 128)
+    ]
+    large = [dict(batch=256, steps=168, inputs=8, hidden=128, layers=1)]
+    if quick:
+        return [dict(batch=64, steps=48, inputs=8, hidden=64, layers=1)]
+    return small + large
+
+
+def median_seconds(function, min_repeats=5, min_total=0.4, warmup=2):
+    for _ in range(warmup):
+        function()
+    times = []
+    started = time.perf_counter()
+    while len(times) < min_repeats or time.perf_counter() - started < min_total:
+        t0 = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 200:
+            break
+    return float(np.median(times))
+
+
+def training_flops(cell, config):
+    """Nominal GEMM flops of one training step: 3x the forward products (fwd, dW, dX/dH)."""
+    g, h, n, t = GATES[cell], config["hidden"], config["batch"], config["steps"]
+    total = 0
+    for k in range(config["layers"]):
+        width = config["inputs"] if k == 0 else h
+        total += 2 * g * h * (width + h) * n * t
+    return 3 * total
+
+
+class Ours:
+    def __init__(self, cell, config, seed=0):
+        rng = np.random.default_rng(seed)
+        self.layout = make_layout(cell, config["inputs"], config["hidden"], config["layers"], 1)
+        self.params = initialize_parameters(self.layout, rng)
+        self.grad = np.zeros_like(self.params)
+        self.network = RecurrentNetwork(self.layout)
+        self.optimizer = Adam(self.params.size)
+        self.x = rng.standard_normal((config["batch"], config["steps"], config["inputs"])).astype(np.float32)
+        self.y = rng.standard_normal((config["batch"], 1)).astype(np.float32)
+
+    def forward(self):
+        self.network.forward(self.params, self.x)
+
+    def train(self):
+        train_step(self.network, self.optimizer, self.params, self.grad, self.x, self.y)
+
+
+class Torch:
+    def __init__(self, cell, config, seed=0):
+        import torch
+
+        torch.manual_seed(seed)
+        module = {"lstm": torch.nn.LSTM, "peephole": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
+        self.torch = torch
+        self.rnn = module(config["inputs"], config["hidden"], num_layers=config["layers"], batch_first=True)
+        self.head = torch.nn.Linear(config["hidden"], 1)
+        self.optimizer = torch.optim.Adam(list(self.rnn.parameters()) + list(self.head.parameters()))
+        self.x = torch.randn(config["batch"], config["steps"], config["inputs"])
+        self.y = torch.randn(config["batch"], 1)
+
+    def forward(self):
+        with self.torch.no_grad():
+            sequence, _ = self.rnn(self.x)
+            self.head(sequence[:, -1])
+
+    def train(self):
+        self.optimizer.zero_grad()
+        sequence, _ = self.rnn(self.x)
+        loss = ((self.head(sequence[:, -1]) - self.y) ** 2).mean()
+        loss.backward()
+        self.optimizer.step()
+
+
+def gemm_rate(n_threads, size=512):
+    """float32 GEMM GFLOP/s of NumPy's BLAS at this thread count (the ceiling we compare with)."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(np.float32)
+    b = rng.standard_normal((size, size)).astype(np.float32)
+    out = np.empty_like(a)
+    with threadpool_limits(limits=n_threads, user_api="blas"):
+        seconds = median_seconds(lambda: np.matmul(a, b, out=out), min_repeats=10, min_total=1.0)
+    return 2 * size**3 / seconds / 1e9
+
+
+def machine_info():
+    import llvmlite
+    import numba
+    import scipy
+    from threadpoolctl import threadpool_info
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numba": numba.__version__,
+        "llvmlite": llvmlite.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "numba_threading_layer": None,
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+        "blas": [
+            f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')} ({Path(lib['filepath']).name})"
+            for lib in threadpool_info()
+            if lib.get("user_api") == "blas"
+        ],
+    }
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_parallel"] = torch.__config__.parallel_info().splitlines()[0]
+    except ImportError:
+        info["torch"] = "not installed"
+    return info
+
+
+COMPILE_PROBE = textwrap.dedent(
+    """
+    import json, time
+    t0 = time.perf_counter()
+    import numpy as np
+    from rnnforecast._jit import thread_scope
+    from rnnforecast._layout import initialize_parameters, make_layout
+    from rnnforecast.network import RecurrentNetwork
+    from rnnforecast.optimizers import Adam
+    from rnnforecast.training import train_step
+    t_import = time.perf_counter() - t0
+    layout = make_layout("{cell}", 8, 64, 1, 1)
+    params = initialize_parameters(layout, np.random.default_rng(0))
+    grad = np.zeros_like(params)
+    network = RecurrentNetwork(layout)
+    optimizer = Adam(params.size)
+    x = np.random.default_rng(1).standard_normal((64, 48, 8)).astype(np.float32)
+    y = x[:, -1, :1].copy()
+    def work():
+        with thread_scope(-1):
+            train_step(network, optimizer, params, grad, x, y)
+            network.forward(params, x[:5])
+    t0 = time.perf_counter(); work(); first = time.perf_counter() - t0
+    t0 = time.perf_counter(); work(); second = time.perf_counter() - t0
+    print(json.dumps(dict(import_seconds=t_import, first=first, steady=second)))
+    """
+)
+
+
+def compile_times(cell):
+    """Cold compile (empty cache) and warm-cache first call, each in a fresh process."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
+        results = []
+        for _ in range(2):
+            output = subprocess.run(
+                [sys.executable, "-c", COMPILE_PROBE.format(cell=cell)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=900,
+            ).stdout
+            results.append(json.loads(output.strip().splitlines()[-1]))
+    cold, warm = results
+    return {
+        "cold_compile_s": cold["first"] - cold["steady"],
+        "warm_first_call_overhead_s": warm["first"] - warm["steady"],
+        "import_s": warm["import_seconds"],
+    }
+
+
+def run(quick, threads):
+    import torch
+
+    rows = []
+    for n_threads in threads:
+        torch.set_num_threads(n_threads)
+        ceiling = gemm_rate(n_threads)
+        for config in configs(quick):
+            for cell in CELLS:
+                ours, theirs = Ours(cell, config), Torch(cell, config)
+                with thread_scope(n_threads):
+                    ours_fwd = median_seconds(ours.forward)
+                    ours_train = median_seconds(ours.train)
+                theirs_fwd = median_seconds(theirs.forward)
+                theirs_train = median_seconds(theirs.train)
+                gflops = training_flops(cell, config) / ours_train / 1e9
+                row = dict(
+                    threads=n_threads, cell=cell, **config,
+                    ours_fwd_ms=ours_fwd * 1e3, torch_fwd_ms=theirs_fwd * 1e3,
+                    fwd_ratio=theirs_fwd / ours_fwd,
+                    ours_train_ms=ours_train * 1e3, torch_train_ms=theirs_train * 1e3,
+                    train_ratio=theirs_train / ours_train,
+                    gflops=gflops, gemm_gflops=ceiling, gemm_fraction=gflops / ceiling,
+                )  # fmt: skip
+                rows.append(row)
+                print(
+                    f"{n_threads}T {cell:8s} B{config['batch']} T{config['steps']} I{config['inputs']} "
+                    f"H{config['hidden']} L{config['layers']}: fwd {row['ours_fwd_ms']:.2f} vs "
+                    f"{row['torch_fwd_ms']:.2f} ms ({row['fwd_ratio']:.2f}x), train {row['ours_train_ms']:.2f} vs "
+                    f"{row['torch_train_ms']:.2f} ms ({row['train_ratio']:.2f}x), {gflops:.0f} GFLOP/s "
+                    f"= {100 * row['gemm_fraction']:.0f}% of GEMM {ceiling:.0f}",
+                    flush=True,
+                )
+    return rows
+
+
+def markdown(rows, compile_rows, info, command):
+    lines = [
+        "# Kernel benchmark results",
+        "",
+        f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}. Float32; medians of repeated runs in one process;",
+        "ratio = PyTorch time / rnnforecast time (higher is better for us). One training step = forward +",
+        "MSE on a linear head (last step) + backward through time + Adam. GFLOP/s counts the nominal GEMM",
+        "work of the training step (3x the forward products) and is compared with NumPy's float32 GEMM",
+        "(512x512x512) measured in the same run at the same thread count. Peephole rows compare with",
+        "`torch.nn.LSTM` (PyTorch has no peephole LSTM).",
+        "",
+        "## Machine",
+        "",
+    ]
+    for key, value in info.items():
+        lines.append(f"- {key}: {value}")
+    lines += [
+        "",
+        "## Compile and start-up (fresh processes, LSTM/GRU/RNN/peephole H64 training step + predict)",
+        "",
+        "| cell | cold compile (s) | warm-cache first-call overhead (s) | import (s) |",
+        "|---|---|---|---|",
+    ]
+    for cell, values in compile_rows.items():
+        lines.append(
+            f"| {cell} | {values['cold_compile_s']:.1f} | {values['warm_first_call_overhead_s']:.2f} | "
+            f"{values['import_s']:.2f} |"
+        )
+    lines += [
+        "",
+        "## Timings",
+        "",
+        "| threads | cell | B | T | I | H | L | fwd ours (ms) | fwd torch (ms) | fwd ratio | train ours (ms) "
+        "| train torch (ms) | train ratio | GFLOP/s | % of GEMM |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['threads']} | {r['cell']} | {r['batch']} | {r['steps']} | {r['inputs']} | {r['hidden']} | "
+            f"{r['layers']} | {r['ours_fwd_ms']:.2f} | {r['torch_fwd_ms']:.2f} | {r['fwd_ratio']:.2f} | "
+            f"{r['ours_train_ms']:.2f} | {r['torch_train_ms']:.2f} | {r['train_ratio']:.2f} | "
+            f"{r['gflops']:.0f} | {100 * r['gemm_fraction']:.0f} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="one configuration only")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--write", type=Path, help="write the Markdown table here")
+    parser.add_argument("--no-compile", action="store_true", help="skip the subprocess compile-time probes")
+    args = parser.parse_args(argv)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        sys.exit("bench_kernels.py needs PyTorch as the peer: pip install torch==2.13.0")
+    import numba
+
+    info = machine_info()
+    numba.njit(parallel=True)(lambda a: a.sum())(np.ones(4))  # starts numba's thread pool
+    info["numba_threading_layer"] = numba.threading_layer()
+    print(json.dumps(info, indent=1))
+    compile_rows = {}
+    if not args.no_compile:
+        for cell in CELLS:
+            compile_rows[cell] = compile_times(cell)
+            print(cell, compile_rows[cell], flush=True)
+    rows = run(args.quick, args.threads)
+    command = "python benchmarks/bench_kernels.py" + (" --quick" if args.quick else "")
+    text = markdown(rows, compile_rows, info, command)
+    if args.write:
+        args.write.write_text(text)
+        print(f"wrote {args.write}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
