@@ -120,7 +120,7 @@ class GRULayer(RecurrentLayer):
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         gru_backward(
-            self.packed, self.exact, self.stacked, self.gate_values,
+            self.packed, self.stacked, self.gate_values,
             dy, dh_last, need_dx,
             self.d_gates, self.d_stacked, self.weight_parts, self.packed_grad, grad, self.dx, self.dh0,
         )  # fmt: skip

@@ -15,6 +15,11 @@ clamped to [-1, 1]. ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``.
 
 The ``exact`` flag of every kernel selects ``math.tanh`` instead; float64 with
 exact activations is the gradient-checking mode.
+
+:func:`like` makes a constant of a value's own float type. Kernels must write
+``one - o`` with ``one = like(1.0, o)``, never ``1 - o``: numba types ``1`` as
+int64 and ``float32 - int64`` as float64, which silently turns a float32 loop
+into a float64 one (half the SIMD width, slower division).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from numba.extending import overload
 
 from .._jit import OVERLOAD_OPTIONS
 
-__all__ = ["tanh", "sigmoid", "relu", "fast_tanh", "fast_sigmoid"]
+__all__ = ["tanh", "sigmoid", "relu", "fast_tanh", "fast_sigmoid", "like"]
 
 _CLAMP = 9.0
 _P = (
@@ -119,3 +124,17 @@ def _register(name, python_function):
 
 for _name, _function in _PYTHON.items():
     _register(_name, _function)
+
+
+def like(value, reference):
+    """``value`` converted to the float type of ``reference`` (a compile-time constant in kernels)."""
+    return type(reference)(value) if isinstance(reference, (np.floating, float)) else float(value)
+
+
+@overload(like, **OVERLOAD_OPTIONS)
+def _typed_like(value, reference):
+    if reference == types.float32:
+        return lambda value, reference: np.float32(value)
+    if reference == types.float64:
+        return lambda value, reference: np.float64(value)
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from numba import prange
 
 from .._jit import kernel
+from ._activations import like
 
 __all__ = ["sequences_to_chunks", "chunks_to_sequences", "states_to_chunks", "chunks_to_states"]
 
@@ -20,12 +21,13 @@ def sequences_to_chunks(source, out):
     """Copy ``source (N, T, F)`` into ``out (C, T, F, B)``, zero-padding the tail."""
     n_samples, steps, features = source.shape
     n_chunks, width = out.shape[0], out.shape[3]
+    zero = like(0.0, out[0, 0, 0, 0])
     for c in prange(n_chunks):
         for t in range(steps):
             for f in range(features):
                 for b in range(width):
                     n = c * width + b
-                    out[c, t, f, b] = source[n, t, f] if n < n_samples else 0
+                    out[c, t, f, b] = source[n, t, f] if n < n_samples else zero
 
 
 @kernel(parallel=True)
@@ -46,11 +48,12 @@ def states_to_chunks(source, out):
     """Copy ``source (N, F)`` into ``out (C, F, B)``, zero-padding the tail."""
     n_samples, features = source.shape
     n_chunks, width = out.shape[0], out.shape[2]
+    zero = like(0.0, out[0, 0, 0])
     for c in range(n_chunks):
         for f in range(features):
             for b in range(width):
                 n = c * width + b
-                out[c, f, b] = source[n, f] if n < n_samples else 0
+                out[c, f, b] = source[n, f] if n < n_samples else zero
 
 
 @kernel

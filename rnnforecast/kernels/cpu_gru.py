@@ -10,7 +10,8 @@ Equations (PyTorch's ``nn.GRU``; gate blocks ``r, z, n``)::
 
 The step's pre-activations ``[a_r; a_z; n_x; n_h]`` (``4H`` rows) come from one
 GEMM with the GRU-split packed matrix; see :mod:`rnnforecast.kernels._recurrent`
-for the layouts.
+for the layouts. Forward overwrites ``a_r, a_z, n_x`` with ``r, z, n``, which
+backward reads instead of recomputing them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from numba import prange
 
 from .._jit import kernel
-from ._activations import sigmoid, tanh
+from ._activations import like, sigmoid, tanh
 from ._recurrent import (
     GRU_SPLIT,
     carry_gradients,
@@ -52,6 +53,10 @@ def _forward_rows(exact, gates, stacked, y, c, t):
             z = sigmoid(gates[c, t, hidden + j, b], exact)
             n = tanh(gates[c, t, 2 * hidden + j, b] + r * gates[c, t, 3 * hidden + j, b], exact)
             h = n + z * (h_prev - n)
+            # Keep r, z, n for backward (n_h stays: backward needs it).
+            gates[c, t, j, b] = r
+            gates[c, t, hidden + j, b] = z
+            gates[c, t, 2 * hidden + j, b] = n
             y[c, t, j, b] = h
             stacked[c, t + 1, h_row + j, b] = h
 
@@ -73,7 +78,7 @@ def gru_forward(packed, x, h0, exact, stacked, gates, y):
     stacked : ndarray (C, T + 1, I + H + 1, B)
         Output: ``S_t = [x_t; h_{t-1}; 1]`` (kept for backward).
     gates : ndarray (C, T, 4H, B)
-        Output: ``[a_r; a_z; n_x; n_h]`` of every step (kept for backward).
+        Output: ``[r; z; n; n_h]`` of every step (kept for backward).
     y : ndarray (C, T, H, B)
         Output: hidden states ``h_1 .. h_T``.
     """
@@ -86,29 +91,22 @@ def gru_forward(packed, x, h0, exact, stacked, gates, y):
 
 
 @kernel
-def _backward_step(exact, gates, stacked, dy, dh, d_gates, c, t):
+def _backward_step(gates, stacked, dy, dh, d_gates, c, t):
     """One reverse step; on return ``dh[c]`` holds the direct part ``z * dL/dh_t``."""
-    if exact:
-        _backward_rows(True, gates, stacked, dy, dh, d_gates, c, t)
-    else:
-        _backward_rows(False, gates, stacked, dy, dh, d_gates, c, t)
-
-
-@kernel(inline=True)
-def _backward_rows(exact, gates, stacked, dy, dh, d_gates, c, t):
     hidden, width = dh.shape[1], dh.shape[2]
     h_row = stacked.shape[2] - 1 - hidden
+    one = like(1.0, dh[0, 0, 0])
     for j in range(hidden):
         for b in range(width):
             h_prev = stacked[c, t, h_row + j, b]
             n_h = gates[c, t, 3 * hidden + j, b]
-            r = sigmoid(gates[c, t, j, b], exact)
-            z = sigmoid(gates[c, t, hidden + j, b], exact)
-            n = tanh(gates[c, t, 2 * hidden + j, b] + r * n_h, exact)
+            r = gates[c, t, j, b]
+            z = gates[c, t, hidden + j, b]
+            n = gates[c, t, 2 * hidden + j, b]
             grad_h = dh[c, j, b] + dy[c, t, j, b]
-            d_n = grad_h * (1 - z) * (1 - n * n)
-            d_gates[c, j, b] = d_n * n_h * r * (1 - r)
-            d_gates[c, hidden + j, b] = grad_h * (h_prev - n) * z * (1 - z)
+            d_n = grad_h * (one - z) * (one - n * n)
+            d_gates[c, j, b] = d_n * n_h * r * (one - r)
+            d_gates[c, hidden + j, b] = grad_h * (h_prev - n) * z * (one - z)
             d_gates[c, 2 * hidden + j, b] = d_n
             d_gates[c, 3 * hidden + j, b] = d_n * r
             dh[c, j, b] = grad_h * z
@@ -116,7 +114,7 @@ def _backward_rows(exact, gates, stacked, dy, dh, d_gates, c, t):
 
 @kernel(parallel=True)
 def gru_backward(
-    packed, exact, stacked, gates,
+    packed, stacked, gates,
     dy, dh_last, need_dx,
     d_gates, d_stacked, weight_parts, packed_grad, grad, dx, dh0,
 ):  # fmt: skip
@@ -124,7 +122,7 @@ def gru_backward(
 
     Parameters
     ----------
-    packed, exact, stacked, gates
+    packed, stacked, gates
         As given to and produced by :func:`gru_forward`.
     dy : ndarray (C, T, H, B)
         Gradient of the loss with respect to every output ``h_t``.
@@ -153,7 +151,7 @@ def gru_backward(
     for c in prange(n_chunks):
         dh0[c] = dh_last[c]
         for t in range(steps - 1, -1, -1):
-            _backward_step(exact, gates, stacked, dy, dh0, d_gates, c, t)
+            _backward_step(gates, stacked, dy, dh0, d_gates, c, t)
             step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked)
             carry_gradients(d_stacked, c, t, input_size, True, need_dx, dh0, dx)
     reduce_chunks(weight_parts, packed_grad)

@@ -12,8 +12,9 @@ Equations (PyTorch's ``nn.LSTM``; gate blocks ``i, f, g, o``)::
 
 The peephole variant (Gers & Schmidhuber) adds the diagonal weights
 ``weight_ci, weight_cf, weight_co`` after the four PyTorch tensors of the layer.
-Backward recomputes the activations from the stored pre-activations and cell
-states. Array layouts and the packed weight matrix ``W (4H, I+H+1)``: see
+Forward overwrites the pre-activations of each step with the activated gates
+``i, f, g, o``, which backward reads (it recomputes only ``tanh(c_t)``). Array
+layouts and the packed weight matrix ``W (4H, I+H+1)``: see
 :mod:`rnnforecast.kernels._recurrent`; ``cells`` is ``(C, T + 1, H, B)`` with
 ``cells[:, 0] = c0``.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 from numba import prange
 
 from .._jit import kernel
-from ._activations import sigmoid, tanh
+from ._activations import like, sigmoid, tanh
 from ._recurrent import (
     SUMMED,
     carry_gradients,
@@ -40,18 +41,23 @@ __all__ = ["lstm_forward", "lstm_backward"]
 
 @kernel
 def _forward_step(params, peep, peephole, exact, gates, cells, stacked, y, c, t):
-    # Constant flags make each inlined copy of the loop branch-free (vectorised).
-    if exact:
-        _forward_rows(params, peep, peephole, True, gates, cells, stacked, y, c, t)
+    # Four constant-flag copies of the loop, each branch-free (vectorised).
+    if peephole:
+        if exact:
+            _forward_rows(params, peep, True, True, gates, cells, stacked, y, c, t)
+        else:
+            _forward_rows(params, peep, True, False, gates, cells, stacked, y, c, t)
+    elif exact:
+        _forward_rows(params, peep, False, True, gates, cells, stacked, y, c, t)
     else:
-        _forward_rows(params, peep, peephole, False, gates, cells, stacked, y, c, t)
+        _forward_rows(params, peep, False, False, gates, cells, stacked, y, c, t)
 
 
 @kernel(inline=True)
 def _forward_rows(params, peep, peephole, exact, gates, cells, stacked, y, c, t):
     hidden, width = y.shape[2], y.shape[3]
     h_row = stacked.shape[2] - 1 - hidden
-    zero = params[0] * 0
+    zero = like(0.0, params[0])
     for j in range(hidden):
         w_ci = params[peep + j] if peephole else zero
         w_cf = params[peep + hidden + j] if peephole else zero
@@ -64,6 +70,11 @@ def _forward_rows(params, peep, peephole, exact, gates, cells, stacked, y, c, t)
             c_new = f * c_prev + i * g
             o = sigmoid(gates[c, t, 3 * hidden + j, b] + w_co * c_new, exact)
             h = o * tanh(c_new, exact)
+            # Keep the activated gates for backward (saves four activations there).
+            gates[c, t, j, b] = i
+            gates[c, t, hidden + j, b] = f
+            gates[c, t, 2 * hidden + j, b] = g
+            gates[c, t, 3 * hidden + j, b] = o
             cells[c, t + 1, j, b] = c_new
             y[c, t, j, b] = h
             stacked[c, t + 1, h_row + j, b] = h
@@ -90,7 +101,7 @@ def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cel
     stacked : ndarray (C, T + 1, I + H + 1, B)
         Output: ``S_t = [x_t; h_{t-1}; 1]`` (kept for backward).
     gates : ndarray (C, T, 4H, B)
-        Output: pre-activations ``a_t`` (kept for backward).
+        Output: the activated gates ``i, f, g, o`` of every step (kept for backward).
     cells : ndarray (C, T + 1, H, B)
         Output: cell states ``c_0 .. c_T``.
     y : ndarray (C, T, H, B)
@@ -111,7 +122,8 @@ def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cel
 def _backward_step(params, peep, peephole, exact, gates, cells, dy, dh, dc, d_gates, peep_sums, c, t):
     """One reverse step: ``dh``/``dc`` hold the gradient flowing from step ``t + 1``.
 
-    On return ``dc`` holds ``dL/dc_{t-1}`` and ``d_gates[c]`` holds ``dL/da_t``;
+    ``gates`` holds the activated gates. On return ``dc`` holds ``dL/dc_{t-1}`` and
+    ``d_gates[c]`` holds ``dL/da_t``;
     with peepholes, ``peep_sums[c] (3H, B)`` accumulates their per-sample gradients.
     """
     # Four constant-flag copies of the loop, each branch-free (vectorised).
@@ -129,7 +141,8 @@ def _backward_step(params, peep, peephole, exact, gates, cells, dy, dh, dc, d_ga
 @kernel(inline=True)
 def _backward_rows(params, peep, peephole, exact, gates, cells, dy, dh, dc, d_gates, peep_sums, c, t):
     hidden, width = dh.shape[1], dh.shape[2]
-    zero = params[0] * 0
+    zero = like(0.0, params[0])
+    one = like(1.0, params[0])
     for j in range(hidden):
         w_ci = params[peep + j] if peephole else zero
         w_cf = params[peep + hidden + j] if peephole else zero
@@ -137,17 +150,17 @@ def _backward_rows(params, peep, peephole, exact, gates, cells, dy, dh, dc, d_ga
         for b in range(width):
             c_prev = cells[c, t, j, b]
             c_new = cells[c, t + 1, j, b]
-            i = sigmoid(gates[c, t, j, b] + w_ci * c_prev, exact)
-            f = sigmoid(gates[c, t, hidden + j, b] + w_cf * c_prev, exact)
-            g = tanh(gates[c, t, 2 * hidden + j, b], exact)
-            o = sigmoid(gates[c, t, 3 * hidden + j, b] + w_co * c_new, exact)
+            i = gates[c, t, j, b]
+            f = gates[c, t, hidden + j, b]
+            g = gates[c, t, 2 * hidden + j, b]
+            o = gates[c, t, 3 * hidden + j, b]
             tanh_c = tanh(c_new, exact)
             grad_h = dh[c, j, b] + dy[c, t, j, b]
-            d_o = grad_h * tanh_c * o * (1 - o)
-            grad_c = dc[c, j, b] + grad_h * o * (1 - tanh_c * tanh_c) + d_o * w_co
-            d_i = grad_c * g * i * (1 - i)
-            d_f = grad_c * c_prev * f * (1 - f)
-            d_g = grad_c * i * (1 - g * g)
+            d_o = grad_h * tanh_c * o * (one - o)
+            grad_c = dc[c, j, b] + grad_h * o * (one - tanh_c * tanh_c) + d_o * w_co
+            d_i = grad_c * g * i * (one - i)
+            d_f = grad_c * c_prev * f * (one - f)
+            d_g = grad_c * i * (one - g * g)
             dc[c, j, b] = grad_c * f + d_i * w_ci + d_f * w_cf
             d_gates[c, j, b] = d_i
             d_gates[c, hidden + j, b] = d_f
@@ -212,7 +225,7 @@ def lstm_backward(
     if peephole:
         # Fixed order (chunk, then sample): independent of the thread count.
         for k in range(3 * hidden):
-            total = peep_sums[0, k, 0] * 0
+            total = like(0.0, peep_sums[0, k, 0])
             for c in range(n_chunks):
                 for b in range(peep_sums.shape[2]):
                     total += peep_sums[c, k, b]

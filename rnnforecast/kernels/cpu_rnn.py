@@ -15,8 +15,8 @@ from __future__ import annotations
 from numba import prange
 
 from .._jit import kernel
+from ._activations import like, tanh
 from ._activations import relu as relu_function
-from ._activations import tanh
 from ._recurrent import (
     SUMMED,
     carry_gradients,
@@ -90,15 +90,17 @@ def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y):
 @kernel
 def _backward_step(relu, y, dy, dh, d_gates, c, t):
     hidden, width = dh.shape[1], dh.shape[2]
+    zero = like(0.0, dh[0, 0, 0])
+    one = like(1.0, dh[0, 0, 0])
     for j in range(hidden):
         if relu:
             for b in range(width):
                 grad_h = dh[c, j, b] + dy[c, t, j, b]
-                d_gates[c, j, b] = grad_h if y[c, t, j, b] > 0 else grad_h * 0
+                d_gates[c, j, b] = grad_h if y[c, t, j, b] > zero else zero
         else:
             for b in range(width):
                 h = y[c, t, j, b]
-                d_gates[c, j, b] = (dh[c, j, b] + dy[c, t, j, b]) * (1 - h * h)
+                d_gates[c, j, b] = (dh[c, j, b] + dy[c, t, j, b]) * (one - h * h)
 
 
 @kernel(parallel=True)
