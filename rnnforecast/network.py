@@ -144,6 +144,7 @@ class RecurrentNetwork:
         return self._head_forward(params, layer_input)
 
     def _chunked_initial_state(self, initial_state, n_samples, n_chunks, width, dtype):
+        """``(L, N, H)`` state arrays (one, or ``(h, c)``) as ``(L, C, H, B)`` chunk arrays."""
         if initial_state is None:
             return None
         if not isinstance(initial_state, tuple):
@@ -178,7 +179,7 @@ class RecurrentNetwork:
         return result
 
     # ----------------------------------------------------------------- backward
-    def backward(self, params, d_output, grad, *, need_input_grad=False):
+    def backward(self, params, d_output, grad, *, d_final_state=None, need_input_grad=False):
         """Back-propagate through the head and every layer of the last forward.
 
         Parameters
@@ -189,6 +190,9 @@ class RecurrentNetwork:
             Gradient of the loss with respect to the output.
         grad : ndarray (P,)
             Output: gradient with respect to every parameter (overwritten).
+        d_final_state : tuple of ndarray, optional
+            Gradient with respect to the final states of :meth:`final_state`:
+            ``dh_T`` of shape ``(L, N, H)``, and for LSTM cells ``(dh_T, dc_T)``.
         need_input_grad : bool, default=False
             Also return the gradients with respect to ``x`` and the initial state.
 
@@ -221,12 +225,16 @@ class RecurrentNetwork:
             head_bias_grad[...] = d_chunks.sum(axis=2).sum(axis=0)
             dy = self.layers[-1].zero_dy
             dh_last = np.matmul(weight.T, d_chunks)
+        final = self._chunked_initial_state(d_final_state, n_samples, n_chunks, width, dtype)
         for k in range(layout.num_layers - 1, -1, -1):
             layer = self.layers[k]
             need_dx = k > 0 or need_input_grad
-            layer.backward(
-                layout.layer(params, k), dy, dh_last, layer.zero_state, need_dx, layout.layer(grad, k)
-            )
+            dc_last = layer.zero_state
+            if final is not None:
+                dh_last = dh_last + final[0][k]
+                if final[1] is not None:
+                    dc_last = final[1][k]
+            layer.backward(layout.layer(params, k), dy, dh_last, dc_last, need_dx, layout.layer(grad, k))
             if k > 0:
                 dy = layer.dx if self._masks[k] is None else layer.dx * self._masks[k]
                 dh_last = self.layers[k - 1].zero_state

@@ -48,17 +48,30 @@ def test_matches_torch_nn(cell, nonlinearity, num_layers, return_sequences):
 
     network = RecurrentNetwork(layout, nonlinearity=nonlinearity, exact=True, return_sequences=return_sequences)
     out = network.forward(params, x, state)
+    h_last, c_last = network.final_state()
+    # The loss also depends on the final states, so their gradients flow in too.
     d_out = rng.standard_normal(out.shape)
+    d_h = rng.standard_normal(h_last.shape)
+    d_c = rng.standard_normal(h_last.shape)
     grad = np.zeros_like(params)
-    ours = network.backward(params, d_out, grad, need_input_grad=True)
+    d_final = (d_h, d_c) if cell == "lstm" else d_h
+    ours = network.backward(params, d_out, grad, d_final_state=d_final, need_input_grad=True)
 
     x_t = torch.tensor(x, requires_grad=True)
     states_t = [torch.tensor(s, requires_grad=True) for s in (state if isinstance(state, tuple) else (state,))]
-    sequence, _ = module(x_t, tuple(states_t) if cell == "lstm" else states_t[0])
+    sequence, final_t = module(x_t, tuple(states_t) if cell == "lstm" else states_t[0])
     out_t = head(sequence if return_sequences else sequence[:, -1])
-    (out_t * torch.from_numpy(d_out)).sum().backward()
+    loss = (out_t * torch.from_numpy(d_out)).sum()
+    if cell == "lstm":
+        loss = loss + (final_t[0] * torch.from_numpy(d_h)).sum() + (final_t[1] * torch.from_numpy(d_c)).sum()
+        np.testing.assert_allclose(c_last, final_t[1].detach().numpy(), **TOL)
+    else:
+        loss = loss + (final_t * torch.from_numpy(d_h)).sum()
+        assert c_last is None
+    loss.backward()
 
     np.testing.assert_allclose(out, out_t.detach().numpy(), **TOL)
+    np.testing.assert_allclose(h_last, (final_t[0] if cell == "lstm" else final_t).detach().numpy(), **TOL)
     views = layout.views(grad)
     for name, tensor in module.named_parameters():
         np.testing.assert_allclose(views[name], tensor.grad.numpy(), err_msg=name, **TOL)
