@@ -163,7 +163,7 @@ def machine_info():
         "llvmlite": llvmlite.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
-        "numba_threading_layer": None,
+        "rnnforecast_threads": "Python thread pool over nogil numba kernels (rnnforecast._jit.run_chunks)",
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
         "blas": [
             f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')} ({Path(lib['filepath']).name})"
@@ -327,11 +327,7 @@ def main(argv=None):
         import torch  # noqa: F401
     except ImportError:
         sys.exit("bench_kernels.py needs PyTorch as the peer: pip install torch==2.13.0")
-    import numba
-
     info = machine_info()
-    numba.njit(parallel=True)(lambda a: a.sum())(np.ones(4))  # starts numba's thread pool
-    info["numba_threading_layer"] = numba.threading_layer()
     print(json.dumps(info, indent=1))
     compile_rows = {}
     if not args.no_compile:

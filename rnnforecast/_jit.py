@@ -27,13 +27,16 @@ Environment variables
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 from threadpoolctl import threadpool_limits
 
-__all__ = ["kernel", "thread_scope", "resolve_n_threads", "FASTMATH_FLAGS", "OVERLOAD_OPTIONS"]
+__all__ = ["kernel", "thread_scope", "run_chunks", "resolve_n_threads", "FASTMATH_FLAGS", "OVERLOAD_OPTIONS"]
 
 _log = logging.getLogger("rnnforecast")
 
@@ -43,7 +46,7 @@ FASTMATH_FLAGS = frozenset({"contract", "arcp", "nsz"})
 OVERLOAD_OPTIONS = {
     "jit_options": {"fastmath": set(FASTMATH_FLAGS), "error_model": "numpy"},
     "prefer_literal": False,
-    "inline": "always",
+    # (no numba-IR inlining: LLVM inlines these small functions anyway, much faster to compile)
 }
 
 _CACHE_ENABLED = os.environ.get("RNNFORECAST_CACHE", "1").strip().lower() not in {
@@ -127,7 +130,7 @@ def resolve_n_threads(n_jobs: int | None) -> int:
     ``None`` means 1, negative values count back from the number of available
     threads (``-1`` = all), as in joblib.
     """
-    limit = numba.config.NUMBA_NUM_THREADS
+    limit = max(1, os.cpu_count() or 1)
     if n_jobs is None:
         return 1
     n_jobs = int(n_jobs)
@@ -138,13 +141,62 @@ def resolve_n_threads(n_jobs: int | None) -> int:
     return min(n_jobs, limit)
 
 
+_THREADS = contextvars.ContextVar("rnnforecast_threads", default=1)
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="rnnforecast")
+        return _POOL
+
+
+# Waking an idle worker thread costs 0.15-0.6 ms on the virtual machines measured
+# (benchmarks/RESULTS.md), so a call is split across threads only when each thread
+# gets at least this many floating-point operations (~0.5 ms of work).
+MIN_PARALLEL_WORK = 40e6
+
+
+def run_chunks(function, args: tuple, n_chunks: int, work: float = float("inf")) -> None:
+    """Call ``function(*args, first, stop)`` on contiguous chunk ranges, one per thread.
+
+    The compiled kernels are serial over a range of batch chunks and release the
+    GIL (``nogil=True``), so Python threads run them truly in parallel. The number
+    of threads is the one set by the enclosing :func:`thread_scope` (1 outside
+    any), reduced so that each thread gets at least :data:`MIN_PARALLEL_WORK` of
+    the call's estimated ``work`` (flops). Each chunk is computed the same way
+    whichever thread runs it, so results do not depend on the thread count.
+
+    (numba's ``parallel=True`` has less per-call overhead, but compiling its
+    parallel regions cost 5-13 s per kernel here, which tripled the first
+    ``fit``'s compile time.)
+    """
+    n_threads = min(_THREADS.get(), n_chunks)
+    if MIN_PARALLEL_WORK > 0:
+        n_threads = min(n_threads, max(1, int(work // MIN_PARALLEL_WORK)))
+    if n_threads <= 1:
+        function(*args, 0, n_chunks)
+        return
+    bounds = [n_chunks * k // n_threads for k in range(n_threads + 1)]
+    pool = _pool()
+    futures = [pool.submit(function, *args, bounds[k], bounds[k + 1]) for k in range(1, n_threads)]
+    try:
+        function(*args, bounds[0], bounds[1])
+    finally:
+        for future in futures:
+            future.result()
+
+
 @contextlib.contextmanager
 def thread_scope(n_jobs: int | None = None):
-    """Run a block with ``n_jobs`` numba threads and single-threaded BLAS.
+    """Run a block with ``n_jobs`` kernel threads and single-threaded BLAS.
 
     The kernels parallelise over fixed-size batch chunks and call BLAS inside each
-    chunk, so BLAS must not spawn threads of its own. Both settings are restored
-    on exit, also when the block raises.
+    chunk, so BLAS must not spawn threads of its own. numba's own thread count is
+    set too. Every setting is restored on exit, also when the block raises.
 
     Parameters
     ----------
@@ -165,8 +217,10 @@ def thread_scope(n_jobs: int | None = None):
     n_threads = resolve_n_threads(n_jobs)
     previous = numba.get_num_threads()
     with threadpool_limits(limits=1, user_api="blas"):
-        numba.set_num_threads(n_threads)
+        token = _THREADS.set(n_threads)
+        numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
             yield n_threads
         finally:
             numba.set_num_threads(previous)
+            _THREADS.reset(token)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels._recurrent import GRU_SPLIT, SUMMED, pack_weights, packed_rows
+from ._jit import run_chunks
+from .kernels._recurrent import GRU_SPLIT, SUMMED, finish_gradients, layer_offsets, pack_weights, packed_rows
 from .kernels.cpu_gru import gru_backward, gru_forward
-from .kernels.cpu_lstm import lstm_backward, lstm_forward
+from .kernels.cpu_lstm import finish_peephole_gradients, lstm_backward, lstm_forward
 from .kernels.cpu_rnn import rnn_backward, rnn_forward
 
 __all__ = ["LAYERS", "RecurrentLayer"]
@@ -72,6 +73,18 @@ class RecurrentLayer:
     def _pack(self, params) -> None:
         pack_weights(params, self.kind, self.gates, self.input_size, self.hidden_size, self.packed)
 
+    def _run(self, kernel_function, *args, backward=False) -> None:
+        """Run a chunk-range kernel over every chunk, split across the scope's threads."""
+        n_chunks, steps, _, width = self.y.shape
+        work = 2.0 * self.rows * self.depth * steps * width * n_chunks * (2 if backward else 1)
+        run_chunks(kernel_function, args, n_chunks, work)
+
+    def _finish(self, grad) -> None:
+        """Sum the chunks' weight gradients in order into ``grad`` (PyTorch layout)."""
+        finish_gradients(
+            self.weight_parts, self.kind, self.gates, self.input_size, self.hidden_size, self.packed_grad, grad
+        )
+
     def final_hidden_state(self) -> np.ndarray:
         """``h_T`` in chunk layout ``(C, H, B)``."""
         return self.y[:, -1]
@@ -88,8 +101,8 @@ class LSTMLayer(RecurrentLayer):
 
     def forward(self, params, x, h0, c0):
         self._pack(params)
-        lstm_forward(
-            params, self.packed, x, h0, c0, self.peephole, self.exact,
+        self._run(
+            lstm_forward, params, self.packed, x, h0, c0, self.peephole, self.exact,
             self.stacked, self.gate_values, self.cells, self.y,
         )  # fmt: skip
         return self.y
@@ -99,12 +112,16 @@ class LSTMLayer(RecurrentLayer):
         return self.cells[:, -1]
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
-        lstm_backward(
-            params, self.packed, self.peephole, self.exact, self.stacked, self.gate_values, self.cells,
+        self._run(
+            lstm_backward, params, self.packed, self.peephole, self.exact, self.stacked, self.gate_values, self.cells,
             dy, dh_last, dc_last, need_dx,
-            self.d_gates, self.d_stacked, self.weight_parts, self.peep_sums, self.packed_grad,
-            grad, self.dx, self.dh0, self.dc0,
+            self.d_gates, self.d_stacked, self.weight_parts, self.peep_sums, self.dx, self.dh0, self.dc0,
+            backward=True,
         )  # fmt: skip
+        self._finish(grad)
+        if self.peephole:
+            peephole_offset = layer_offsets(self.rows, self.input_size, self.hidden_size)[4]
+            finish_peephole_gradients(self.peep_sums, peephole_offset, grad)
 
 
 class GRULayer(RecurrentLayer):
@@ -115,15 +132,17 @@ class GRULayer(RecurrentLayer):
 
     def forward(self, params, x, h0, c0=None):
         self._pack(params)
-        gru_forward(self.packed, x, h0, self.exact, self.stacked, self.gate_values, self.y)
+        self._run(gru_forward, self.packed, x, h0, self.exact, self.stacked, self.gate_values, self.y)
         return self.y
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
-        gru_backward(
-            self.packed, self.stacked, self.gate_values,
+        self._run(
+            gru_backward, self.packed, self.stacked, self.gate_values,
             dy, dh_last, need_dx,
-            self.d_gates, self.d_stacked, self.weight_parts, self.packed_grad, grad, self.dx, self.dh0,
+            self.d_gates, self.d_stacked, self.weight_parts, self.dx, self.dh0,
+            backward=True,
         )  # fmt: skip
+        self._finish(grad)
 
 
 class RNNLayer(RecurrentLayer):
@@ -135,15 +154,17 @@ class RNNLayer(RecurrentLayer):
 
     def forward(self, params, x, h0, c0=None):
         self._pack(params)
-        rnn_forward(self.packed, x, h0, self.relu, self.exact, self.stacked, self.gate_values, self.y)
+        self._run(rnn_forward, self.packed, x, h0, self.relu, self.exact, self.stacked, self.gate_values, self.y)
         return self.y
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
-        rnn_backward(
-            self.packed, self.relu, self.stacked, self.y,
+        self._run(
+            rnn_backward, self.packed, self.relu, self.stacked, self.y,
             dy, dh_last, need_dx,
-            self.d_gates, self.d_stacked, self.weight_parts, self.packed_grad, grad, self.dx, self.dh0,
+            self.d_gates, self.d_stacked, self.weight_parts, self.dx, self.dh0,
+            backward=True,
         )  # fmt: skip
+        self._finish(grad)
 
 
 def _make_lstm(input_size, hidden_size, exact, nonlinearity):

@@ -5,13 +5,18 @@ import numpy as np
 import pytest
 from conftest import CELLS
 
+from rnnforecast import _jit
 from rnnforecast._jit import thread_scope
 from rnnforecast._layout import initialize_parameters, make_layout
 from rnnforecast.network import RecurrentNetwork
 from rnnforecast.optimizers import Adam
 from rnnforecast.training import train_step
 
-needs_two_threads = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has a single thread here")
+
+@pytest.fixture
+def always_parallel(monkeypatch):
+    """Split every kernel call across threads, however small (the tests' sizes are tiny)."""
+    monkeypatch.setattr(_jit, "MIN_PARALLEL_WORK", 0.0)
 
 
 def _train(cell, n_threads, dtype):
@@ -30,13 +35,13 @@ def _train(cell, n_threads, dtype):
     return params, grad, prediction
 
 
-@needs_two_threads
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_one_and_two_threads_bit_identical(cell, dtype):
+@pytest.mark.parametrize("threads", [2, 3])
+def test_thread_counts_give_bit_identical_models(cell, dtype, threads, always_parallel):
     one = _train(cell, 1, dtype)
-    two = _train(cell, 2, dtype)
-    for a, b in zip(one, two, strict=True):
+    many = _train(cell, threads, dtype)
+    for a, b in zip(one, many, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -50,3 +55,22 @@ def test_thread_scope_restores_on_error():
         with thread_scope(1):
             raise RuntimeError("boom")
     assert numba.get_num_threads() == before
+
+
+def test_kernels_really_run_on_several_threads(always_parallel, monkeypatch):
+    """Guard for the test above: with 2 threads, chunk ranges run on two different threads."""
+    import threading
+
+    seen = set()
+    original = _jit.run_chunks
+
+    def spy(function, args, n_chunks, work=float("inf")):
+        def recording(*all_args):
+            seen.add(threading.get_ident())
+            return function(*all_args)
+
+        return original(recording, args, n_chunks, work)
+
+    monkeypatch.setattr("rnnforecast._layers.run_chunks", spy)
+    _train("gru", 2, np.float32)
+    assert len(seen) == 2

@@ -8,21 +8,19 @@ Samples past ``N`` in the last chunk are zero padding.
 
 from __future__ import annotations
 
-from numba import prange
-
 from .._jit import kernel
 from ._activations import like
 
 __all__ = ["sequences_to_chunks", "chunks_to_sequences", "states_to_chunks", "chunks_to_states"]
 
 
-@kernel(parallel=True)
+@kernel
 def sequences_to_chunks(source, out):
     """Copy ``source (N, T, F)`` into ``out (C, T, F, B)``, zero-padding the tail."""
     n_samples, steps, features = source.shape
     n_chunks, width = out.shape[0], out.shape[3]
     zero = like(0.0, out[0, 0, 0, 0])
-    for c in prange(n_chunks):
+    for c in range(n_chunks):
         for t in range(steps):
             for f in range(features):
                 for b in range(width):
@@ -30,12 +28,12 @@ def sequences_to_chunks(source, out):
                     out[c, t, f, b] = source[n, t, f] if n < n_samples else zero
 
 
-@kernel(parallel=True)
+@kernel
 def chunks_to_sequences(source, out):
     """Copy ``source (C, T, F, B)`` into ``out (N, T, F)`` (padding dropped)."""
     n_samples, steps, features = out.shape
     n_chunks, width = source.shape[0], source.shape[3]
-    for c in prange(n_chunks):
+    for c in range(n_chunks):
         for b in range(min(width, n_samples - c * width)):
             n = c * width + b
             for t in range(steps):

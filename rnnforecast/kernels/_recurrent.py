@@ -41,8 +41,6 @@ Layer parameters (a contiguous slice of the flat buffer, PyTorch layout)::
 
 from __future__ import annotations
 
-from numba import prange
-
 from .._jit import kernel
 from ._blas import NO_TRANS, TRANS, gemm
 
@@ -58,6 +56,7 @@ __all__ = [
     "step_gradients",
     "carry_gradients",
     "reduce_chunks",
+    "finish_gradients",
 ]
 
 # How a cell's two projections are packed into W.
@@ -198,7 +197,7 @@ def carry_gradients(d_stacked, c, t, input_size, accumulate, need_dx, dh, dx):
                 dx[c, t, i, b] = d_stacked[c, i, b]
 
 
-@kernel(parallel=True)
+@kernel
 def reduce_chunks(parts, out):
     """``out[p] = sum_c parts[c, p]`` in chunk order (thread-count independent).
 
@@ -208,14 +207,15 @@ def reduce_chunks(parts, out):
     n_chunks = parts.shape[0]
     flat_parts = parts.reshape(n_chunks, -1)
     flat_out = out.reshape(-1)
-    size = flat_out.size
-    block = 512
-    n_blocks = (size + block - 1) // block
-    for k in prange(n_blocks):
-        start = k * block
-        stop = min(start + block, size)
-        for p in range(start, stop):
-            flat_out[p] = flat_parts[0, p]
-        for c in range(1, n_chunks):
-            for p in range(start, stop):
-                flat_out[p] += flat_parts[c, p]
+    for p in range(flat_out.size):
+        flat_out[p] = flat_parts[0, p]
+    for c in range(1, n_chunks):
+        for p in range(flat_out.size):
+            flat_out[p] += flat_parts[c, p]
+
+
+@kernel
+def finish_gradients(weight_parts, kind, gates, input_size, hidden, packed_grad, grad):
+    """Sum the chunks' packed-weight gradients in order and write them in PyTorch layout."""
+    reduce_chunks(weight_parts, packed_grad)
+    unpack_gradients(packed_grad, kind, gates, input_size, hidden, grad)

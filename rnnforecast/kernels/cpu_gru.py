@@ -16,18 +16,13 @@ backward reads instead of recomputing them.
 
 from __future__ import annotations
 
-from numba import prange
-
 from .._jit import kernel
 from ._activations import like, sigmoid, tanh
 from ._recurrent import (
-    GRU_SPLIT,
     carry_gradients,
     load_sequence,
-    reduce_chunks,
     step_gradients,
     step_product,
-    unpack_gradients,
 )
 
 __all__ = ["gru_forward", "gru_backward"]
@@ -61,9 +56,9 @@ def _forward_rows(exact, gates, stacked, y, c, t):
             stacked[c, t + 1, h_row + j, b] = h
 
 
-@kernel(parallel=True)
-def gru_forward(packed, x, h0, exact, stacked, gates, y):
-    """Run one GRU layer over whole sequences, chunk by chunk in parallel.
+@kernel
+def gru_forward(packed, x, h0, exact, stacked, gates, y, first, stop):
+    """Run one GRU layer over whole sequences, for the batch chunks ``first .. stop - 1``.
 
     Parameters
     ----------
@@ -81,9 +76,11 @@ def gru_forward(packed, x, h0, exact, stacked, gates, y):
         Output: ``[r; z; n; n_h]`` of every step (kept for backward).
     y : ndarray (C, T, H, B)
         Output: hidden states ``h_1 .. h_T``.
+    first, stop : int
+        Range of chunks to process (threads take disjoint ranges).
     """
-    n_chunks, steps = x.shape[0], x.shape[1]
-    for c in prange(n_chunks):
+    steps = x.shape[1]
+    for c in range(first, stop):
         load_sequence(x, h0, stacked, c)
         for t in range(steps):
             step_product(packed, stacked, gates, c, t)
@@ -112,11 +109,11 @@ def _backward_step(gates, stacked, dy, dh, d_gates, c, t):
             dh[c, j, b] = grad_h * z
 
 
-@kernel(parallel=True)
+@kernel
 def gru_backward(
     packed, stacked, gates,
     dy, dh_last, need_dx,
-    d_gates, d_stacked, weight_parts, packed_grad, grad, dx, dh0,
+    d_gates, d_stacked, weight_parts, dx, dh0, first, stop,
 ):  # fmt: skip
     """Backward through time for :func:`gru_forward`.
 
@@ -135,24 +132,21 @@ def gru_backward(
     d_stacked : ndarray (C, I + H + 1, B)
         Workspace: gradient of one step's ``S_t``.
     weight_parts : ndarray (C, 4H, I + H + 1)
-        Workspace: per-chunk gradient of the packed weights.
-    packed_grad : ndarray (4H, I + H + 1)
-        Workspace: gradient of the packed weights, summed over chunks in order.
-    grad : ndarray (P,)
-        Output: parameter gradients in PyTorch layout (overwritten).
+        Output: per-chunk gradient of the packed weights (summed afterwards by
+        ``_recurrent.finish_gradients``).
     dx : ndarray (C, T, I, B)
         Output: gradient with respect to ``x`` when ``need_dx``.
     dh0 : ndarray (C, H, B)
         Output: gradient with respect to ``h0``.
+    first, stop : int
+        Range of chunks to process.
     """
-    n_chunks, steps = gates.shape[0], gates.shape[1]
+    steps = gates.shape[1]
     hidden = dh0.shape[1]
     input_size = stacked.shape[2] - hidden - 1
-    for c in prange(n_chunks):
+    for c in range(first, stop):
         dh0[c] = dh_last[c]
         for t in range(steps - 1, -1, -1):
             _backward_step(gates, stacked, dy, dh0, d_gates, c, t)
             step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked)
             carry_gradients(d_stacked, c, t, input_size, True, need_dx, dh0, dx)
-    reduce_chunks(weight_parts, packed_grad)
-    unpack_gradients(packed_grad, GRU_SPLIT, 3, input_size, hidden, grad)

@@ -21,22 +21,17 @@ layouts and the packed weight matrix ``W (4H, I+H+1)``: see
 
 from __future__ import annotations
 
-from numba import prange
-
 from .._jit import kernel
 from ._activations import like, sigmoid, tanh
 from ._recurrent import (
-    SUMMED,
     carry_gradients,
     layer_offsets,
     load_sequence,
-    reduce_chunks,
     step_gradients,
     step_product,
-    unpack_gradients,
 )
 
-__all__ = ["lstm_forward", "lstm_backward"]
+__all__ = ["lstm_forward", "lstm_backward", "finish_peephole_gradients"]
 
 
 @kernel
@@ -80,9 +75,9 @@ def _forward_rows(params, peep, peephole, exact, gates, cells, stacked, y, c, t)
             stacked[c, t + 1, h_row + j, b] = h
 
 
-@kernel(parallel=True)
-def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y):
-    """Run one LSTM layer over whole sequences, chunk by chunk in parallel.
+@kernel
+def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first, stop):
+    """Run one LSTM layer over whole sequences, for the batch chunks ``first .. stop - 1``.
 
     Parameters
     ----------
@@ -106,11 +101,13 @@ def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cel
         Output: cell states ``c_0 .. c_T``.
     y : ndarray (C, T, H, B)
         Output: hidden states ``h_1 .. h_T``.
+    first, stop : int
+        Range of chunks to process (threads take disjoint ranges).
     """
-    n_chunks, steps, input_size = x.shape[0], x.shape[1], x.shape[2]
+    steps, input_size = x.shape[1], x.shape[2]
     hidden = h0.shape[1]
     peep = layer_offsets(4 * hidden, input_size, hidden)[4]
-    for c in prange(n_chunks):
+    for c in range(first, stop):
         load_sequence(x, h0, stacked, c)
         cells[c, 0] = c0[c]
         for t in range(steps):
@@ -172,13 +169,17 @@ def _backward_rows(params, peep, peephole, exact, gates, cells, dy, dh, dc, d_ga
                 peep_sums[c, 2 * hidden + j, b] += d_o * c_new
 
 
-@kernel(parallel=True)
+@kernel
 def lstm_backward(
     params, packed, peephole, exact, stacked, gates, cells,
     dy, dh_last, dc_last, need_dx,
-    d_gates, d_stacked, weight_parts, peep_sums, packed_grad, grad, dx, dh0, dc0,
+    d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first, stop,
 ):  # fmt: skip
-    """Backward through time for :func:`lstm_forward`.
+    """Backward through time for :func:`lstm_forward`, chunks ``first .. stop - 1``.
+
+    Parameter gradients stay per chunk (``weight_parts``, ``peep_sums``); once
+    every chunk is done, ``_recurrent.finish_gradients`` and
+    :func:`finish_peephole_gradients` sum them in chunk order.
 
     Parameters
     ----------
@@ -197,21 +198,19 @@ def lstm_backward(
     weight_parts : ndarray (C, 4H, I + H + 1)
         Workspace: per-chunk gradient of the packed weights.
     peep_sums : ndarray (C, 3H, B)
-        Workspace: per-sample peephole gradients.
-    packed_grad : ndarray (4H, I + H + 1)
-        Workspace: gradient of the packed weights, summed over chunks in order.
-    grad : ndarray (P,)
-        Output: parameter gradients in PyTorch layout (overwritten).
+        Output: per-sample peephole gradients (peephole only).
     dx : ndarray (C, T, I, B)
         Output: gradient with respect to ``x`` when ``need_dx``.
     dh0, dc0 : ndarray (C, H, B)
         Output: gradient with respect to ``h0`` and ``c0``.
+    first, stop : int
+        Range of chunks to process.
     """
-    n_chunks, steps = gates.shape[0], gates.shape[1]
+    steps = gates.shape[1]
     hidden = dh0.shape[1]
     input_size = stacked.shape[2] - hidden - 1
     peep = layer_offsets(4 * hidden, input_size, hidden)[4]
-    for c in prange(n_chunks):
+    for c in range(first, stop):
         if peephole:
             peep_sums[c] = 0
         dh0[c] = dh_last[c]
@@ -220,13 +219,15 @@ def lstm_backward(
             _backward_step(params, peep, peephole, exact, gates, cells, dy, dh0, dc0, d_gates, peep_sums, c, t)
             step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked)
             carry_gradients(d_stacked, c, t, input_size, False, need_dx, dh0, dx)
-    reduce_chunks(weight_parts, packed_grad)
-    unpack_gradients(packed_grad, SUMMED, 4, input_size, hidden, grad)
-    if peephole:
-        # Fixed order (chunk, then sample): independent of the thread count.
-        for k in range(3 * hidden):
-            total = like(0.0, peep_sums[0, k, 0])
-            for c in range(n_chunks):
-                for b in range(peep_sums.shape[2]):
-                    total += peep_sums[c, k, b]
-            grad[peep + k] = total
+
+
+@kernel
+def finish_peephole_gradients(peep_sums, peep, grad):
+    """``grad[peep + k] = sum over chunks and samples of peep_sums[:, k]``, in a fixed order."""
+    n_chunks, rows, width = peep_sums.shape
+    for k in range(rows):
+        total = like(0.0, peep_sums[0, k, 0])
+        for c in range(n_chunks):
+            for b in range(width):
+                total += peep_sums[c, k, b]
+        grad[peep + k] = total

@@ -12,19 +12,14 @@ The derivative of the activation is taken from the stored output
 
 from __future__ import annotations
 
-from numba import prange
-
 from .._jit import kernel
 from ._activations import like, tanh
 from ._activations import relu as relu_function
 from ._recurrent import (
-    SUMMED,
     carry_gradients,
     load_sequence,
-    reduce_chunks,
     step_gradients,
     step_product,
-    unpack_gradients,
 )
 
 __all__ = ["rnn_forward", "rnn_backward"]
@@ -56,9 +51,9 @@ def _forward_rows(relu, exact, gates, stacked, y, c, t):
                 stacked[c, t + 1, h_row + j, b] = h
 
 
-@kernel(parallel=True)
-def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y):
-    """Run one Elman RNN layer over whole sequences, chunk by chunk in parallel.
+@kernel
+def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first, stop):
+    """Run one Elman RNN layer over whole sequences, for the batch chunks ``first .. stop - 1``.
 
     Parameters
     ----------
@@ -78,9 +73,11 @@ def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y):
         Output: pre-activations.
     y : ndarray (C, T, H, B)
         Output: hidden states ``h_1 .. h_T``.
+    first, stop : int
+        Range of chunks to process (threads take disjoint ranges).
     """
-    n_chunks, steps = x.shape[0], x.shape[1]
-    for c in prange(n_chunks):
+    steps = x.shape[1]
+    for c in range(first, stop):
         load_sequence(x, h0, stacked, c)
         for t in range(steps):
             step_product(packed, stacked, gates, c, t)
@@ -103,11 +100,11 @@ def _backward_step(relu, y, dy, dh, d_gates, c, t):
                 d_gates[c, j, b] = (dh[c, j, b] + dy[c, t, j, b]) * (one - h * h)
 
 
-@kernel(parallel=True)
+@kernel
 def rnn_backward(
     packed, relu, stacked, y,
     dy, dh_last, need_dx,
-    d_gates, d_stacked, weight_parts, packed_grad, grad, dx, dh0,
+    d_gates, d_stacked, weight_parts, dx, dh0, first, stop,
 ):  # fmt: skip
     """Backward through time for :func:`rnn_forward`.
 
@@ -126,24 +123,21 @@ def rnn_backward(
     d_stacked : ndarray (C, I + H + 1, B)
         Workspace: gradient of one step's ``S_t``.
     weight_parts : ndarray (C, H, I + H + 1)
-        Workspace: per-chunk gradient of the packed weights.
-    packed_grad : ndarray (H, I + H + 1)
-        Workspace: gradient of the packed weights, summed over chunks in order.
-    grad : ndarray (P,)
-        Output: parameter gradients in PyTorch layout (overwritten).
+        Output: per-chunk gradient of the packed weights (summed afterwards by
+        ``_recurrent.finish_gradients``).
     dx : ndarray (C, T, I, B)
         Output: gradient with respect to ``x`` when ``need_dx``.
     dh0 : ndarray (C, H, B)
         Output: gradient with respect to ``h0``.
+    first, stop : int
+        Range of chunks to process.
     """
-    n_chunks, steps = y.shape[0], y.shape[1]
+    steps = y.shape[1]
     hidden = dh0.shape[1]
     input_size = stacked.shape[2] - hidden - 1
-    for c in prange(n_chunks):
+    for c in range(first, stop):
         dh0[c] = dh_last[c]
         for t in range(steps - 1, -1, -1):
             _backward_step(relu, y, dy, dh0, d_gates, c, t)
             step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked)
             carry_gradients(d_stacked, c, t, input_size, False, need_dx, dh0, dx)
-    reduce_chunks(weight_parts, packed_grad)
-    unpack_gradients(packed_grad, SUMMED, 1, input_size, hidden, grad)
