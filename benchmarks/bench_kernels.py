@@ -269,6 +269,92 @@ def run(quick, threads):
     return rows
 
 
+def target_checks(rows, compile_rows):
+    """DESIGN section 5 targets: one line per target with the worst row and every miss."""
+    def small(r):
+        return r["batch"] == 64
+
+    checks = [
+        ("LSTM training, H <= 64 (B64)", 2.5, "train_ratio",
+         lambda r: r["cell"] == "lstm" and small(r) and r["hidden"] <= 64),
+        ("LSTM training, H = 128 (B64)", 1.3, "train_ratio",
+         lambda r: r["cell"] == "lstm" and small(r) and r["hidden"] == 128),
+        ("LSTM training, large config", 2.5, "train_ratio", lambda r: r["cell"] == "lstm" and not small(r)),
+        ("GRU and RNN training, all configs", 4.0, "train_ratio", lambda r: r["cell"] in ("gru", "rnn")),
+        ("forward, all cells, H <= 64", 2.0, "fwd_ratio", lambda r: r["hidden"] <= 64),
+        ("GFLOP/s >= 70% of GEMM, H >= 64", 0.70, "gemm_fraction", lambda r: r["hidden"] >= 64),
+    ]
+    lines = ["| target | threshold | rows meeting it | worst row |", "|---|---|---|---|"]
+    for label, threshold, key, select in checks:
+        chosen = [r for r in rows if select(r)]
+        if not chosen:
+            continue
+        good = sum(r[key] >= threshold for r in chosen)
+        worst = min(chosen, key=lambda r: r[key])
+        lines.append(
+            f"| {label} | {threshold:g} | {good}/{len(chosen)} | {worst[key]:.2f} ({worst['threads']}T {worst['cell']} "
+            f"B{worst['batch']} I{worst['inputs']} H{worst['hidden']} L{worst['layers']}) |"
+        )
+    for cell, values in compile_rows.items():
+        lines.append(
+            f"| cold compile {cell} <= 15 s; warm first call <= 1 s | 15 / 1 | "
+            f"{'yes' if values['cold_compile_s'] <= 15 and values['warm_first_call_overhead_s'] <= 1 else 'no'} | "
+            f"{values['cold_compile_s']:.1f} s / {values['warm_first_call_overhead_s']:.2f} s |"
+        )
+    return lines
+
+
+def rows_from_markdown(text):
+    """Parse the timing table of an existing RESULTS.md (to rebuild the summary)."""
+    rows, in_table = [], False
+    for line in text.splitlines():
+        if line.startswith("| threads | cell"):
+            in_table = True
+            continue
+        if in_table and line.startswith("|---"):
+            continue
+        if in_table and line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            names = ["threads", "cell", "batch", "steps", "inputs", "hidden", "layers", "ours_fwd_ms", "torch_fwd_ms",
+                     "fwd_ratio", "ours_train_ms", "torch_train_ms", "train_ratio", "gflops", "gemm_percent"]
+            row = dict(zip(names, cells, strict=True))
+            for key in names:
+                if key in ("threads", "batch", "steps", "inputs", "hidden", "layers"):
+                    row[key] = int(float(row[key]))
+                elif key != "cell":
+                    row[key] = float(row[key])
+            row["gemm_fraction"] = row.pop("gemm_percent") / 100
+            row["gemm_gflops"] = row["gflops"] / max(row["gemm_fraction"], 1e-9)
+            rows.append(row)
+        elif in_table:
+            break
+    return rows
+
+
+def compile_rows_from_markdown(text):
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 4 and cells[0] in CELLS:
+            rows[cells[0]] = dict(
+                cold_compile_s=float(cells[1]), warm_first_call_overhead_s=float(cells[2]), import_s=float(cells[3])
+            )
+    return rows
+
+
+def info_from_markdown(text):
+    info, in_machine = {}, False
+    for line in text.splitlines():
+        if line.startswith("## Machine"):
+            in_machine = True
+        elif line.startswith("## "):
+            in_machine = False
+        elif in_machine and line.startswith("- "):
+            key, _, value = line[2:].partition(": ")
+            info[key] = value
+    return info
+
+
 def markdown(rows, compile_rows, info, command):
     lines = [
         "# Kernel benchmark results",
@@ -297,6 +383,7 @@ def markdown(rows, compile_rows, info, command):
             f"| {cell} | {values['cold_compile_s']:.1f} | {values['warm_first_call_overhead_s']:.2f} | "
             f"{values['import_s']:.2f} |"
         )
+    lines += ["", "## Against the targets of DESIGN section 5", ""] + target_checks(rows, compile_rows)
     lines += [
         "",
         "## Timings",
@@ -322,7 +409,18 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--write", type=Path, help="write the Markdown table here")
     parser.add_argument("--no-compile", action="store_true", help="skip the subprocess compile-time probes")
+    parser.add_argument("--rebuild", type=Path, help="re-render an existing RESULTS.md (no timing) and exit")
     args = parser.parse_args(argv)
+    if args.rebuild:
+        text = args.rebuild.read_text()
+        command = text.split("Produced by `", 1)[1].split("`", 1)[0]
+        rows, compiled = rows_from_markdown(text), compile_rows_from_markdown(text)
+        rebuilt = markdown(rows, compiled, info_from_markdown(text), command)
+        # Keep the date of the measurement, not of the re-rendering.
+        measured = text.split("` on ", 1)[1].split(".", 1)[0]
+        rebuilt = rebuilt.replace(f"` on {time.strftime('%Y-%m-%d')}.", f"` on {measured}.")
+        args.rebuild.write_text(rebuilt)
+        return None
     try:
         import torch  # noqa: F401
     except ImportError:

@@ -125,7 +125,7 @@ def kernel(function=None, *, parallel: bool = False, fastmath: bool = True, inli
 
 
 def resolve_n_threads(n_jobs: int | None) -> int:
-    """Translate an sklearn-style ``n_jobs`` into a numba thread count.
+    """Translate an sklearn-style ``n_jobs`` into a kernel thread count.
 
     ``None`` means 1, negative values count back from the number of available
     threads (``-1`` = all), as in joblib.
@@ -152,6 +152,18 @@ def _pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="rnnforecast")
         return _POOL
+
+
+def _forget_pool_after_fork() -> None:
+    # A forked child (multiprocessing, joblib) inherits the pool object but not its
+    # threads; submitting to it would wait forever. Start a fresh pool on demand.
+    global _POOL, _POOL_LOCK
+    _POOL = None
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 # Waking an idle worker thread costs 0.15-0.6 ms on the virtual machines measured
@@ -201,7 +213,7 @@ def thread_scope(n_jobs: int | None = None):
     Parameters
     ----------
     n_jobs : int or None
-        Number of numba threads (``None`` = 1, ``-1`` = all available).
+        Number of kernel threads (``None`` = 1, ``-1`` = all available).
 
     Examples
     --------

@@ -74,3 +74,14 @@ def test_kernels_really_run_on_several_threads(always_parallel, monkeypatch):
     monkeypatch.setattr("rnnforecast._layers.run_chunks", spy)
     _train("gru", 2, np.float32)
     assert len(seen) == 2
+
+
+def test_threads_work_in_a_forked_child(always_parallel):
+    """The thread pool survives fork (joblib/multiprocessing workers)."""
+    import multiprocessing
+
+    _train("rnn", 2, np.float32)  # the parent creates its pool first
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply_async(_train, ("rnn", 2, np.float32)).get(timeout=300)
+    np.testing.assert_array_equal(child[0], _train("rnn", 1, np.float32)[0])
