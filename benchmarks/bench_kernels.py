@@ -210,6 +210,41 @@ COMPILE_PROBE = textwrap.dedent(
 )
 
 
+CORETYPE_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, {root!r})
+    from bench_kernels import Ours, gemm_rate, median_seconds
+    from rnnforecast._jit import thread_scope
+    from threadpoolctl import threadpool_info
+    config = dict(batch=64, steps=48, inputs=8, hidden=64, layers=1)
+    result = dict(gemm_gflops=gemm_rate(1))
+    with thread_scope(1):
+        for cell in ("lstm", "gru"):
+            result[cell + "_train_ms"] = 1e3 * median_seconds(Ours(cell, config).train)
+    blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    result["architecture"] = sorted({{str(lib.get("architecture")) for lib in blas}})
+    print(json.dumps(result))
+    """
+)
+
+
+def coretype_comparison():
+    """GEMM rate and two training steps under the default and ``OPENBLAS_CORETYPE=Haswell`` (1 thread)."""
+    results = {}
+    for label, value in (("default", None), ("Haswell", "Haswell")):
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env.pop("OPENBLAS_CORETYPE", None)
+        if value:
+            env["OPENBLAS_CORETYPE"] = value
+        output = subprocess.run(
+            [sys.executable, "-c", CORETYPE_PROBE.format(root=str(Path(__file__).parent))],
+            env=env, capture_output=True, text=True, check=True, timeout=900,
+        ).stdout  # fmt: skip
+        results[label] = json.loads(output.strip().splitlines()[-1])
+    return results
+
+
 def compile_times(cell):
     """Cold compile (empty cache) and warm-cache first call, each in a fresh process."""
     with tempfile.TemporaryDirectory() as cache:
@@ -355,7 +390,7 @@ def info_from_markdown(text):
     return info
 
 
-def markdown(rows, compile_rows, info, command):
+def markdown(rows, compile_rows, info, command, coretypes=None):
     lines = [
         "# Kernel benchmark results",
         "",
@@ -383,6 +418,19 @@ def markdown(rows, compile_rows, info, command):
             f"| {cell} | {values['cold_compile_s']:.1f} | {values['warm_first_call_overhead_s']:.2f} | "
             f"{values['import_s']:.2f} |"
         )
+    if coretypes:
+        lines += [
+            "",
+            "## OPENBLAS_CORETYPE (fresh processes, 1 thread, B64 T48 I8 H64 L1)",
+            "",
+            "| OPENBLAS_CORETYPE | BLAS kernels | GEMM GFLOP/s | LSTM train (ms) | GRU train (ms) |",
+            "|---|---|---|---|---|",
+        ]
+        for label, values in coretypes.items():
+            lines.append(
+                f"| {label} | {', '.join(map(str, values['architecture']))} | {values['gemm_gflops']:.0f} | "
+                f"{values['lstm_train_ms']:.2f} | {values['gru_train_ms']:.2f} |"
+            )
     lines += ["", "## Against the targets of DESIGN section 5", ""] + target_checks(rows, compile_rows)
     lines += [
         "",
@@ -428,13 +476,16 @@ def main(argv=None):
     info = machine_info()
     print(json.dumps(info, indent=1))
     compile_rows = {}
+    coretypes = None
     if not args.no_compile:
         for cell in CELLS:
             compile_rows[cell] = compile_times(cell)
             print(cell, compile_rows[cell], flush=True)
+        coretypes = coretype_comparison()
+        print("OPENBLAS_CORETYPE", coretypes, flush=True)
     rows = run(args.quick, args.threads)
     command = "python benchmarks/bench_kernels.py" + (" --quick" if args.quick else "")
-    text = markdown(rows, compile_rows, info, command)
+    text = markdown(rows, compile_rows, info, command, coretypes)
     if args.write:
         args.write.write_text(text)
         print(f"wrote {args.write}")
