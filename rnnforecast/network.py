@@ -121,8 +121,13 @@ class RecurrentNetwork:
         -------
         output : ndarray (N, O), or (N, T, O) with ``return_sequences``
         """
+        self._check_params(params)
         dtype = params.dtype
         x = np.ascontiguousarray(x, dtype=dtype)
+        if x.ndim != 3 or x.shape[2] != self.layout.input_size or x.shape[0] < 1 or x.shape[1] < 1:
+            raise ValueError(
+                f"x must have shape (n_samples >= 1, n_steps >= 1, {self.layout.input_size}), got {x.shape}"
+            )
         n_samples, steps, _ = x.shape
         n_chunks, width = chunk_plan(n_samples, self.max_chunk_width)
         self._shape = (n_samples, steps, n_chunks, width)
@@ -142,6 +147,12 @@ class RecurrentNetwork:
             c0 = states[1][k] if states is not None and states[1] is not None else layer.zero_state
             layer_input = layer.forward(self.layout.layer(params, k), layer_input, h0, c0)
         return self._head_forward(params, layer_input)
+
+    def _check_params(self, params):
+        if not isinstance(params, np.ndarray) or params.dtype not in (np.float32, np.float64):
+            raise TypeError("params must be a float32 or float64 NumPy array")
+        if params.shape != (self.layout.size,) or not params.flags.c_contiguous:
+            raise ValueError(f"params must be a contiguous array of shape ({self.layout.size},), got {params.shape}")
 
     def _chunked_initial_state(self, initial_state, n_samples, n_chunks, width, dtype):
         """``(L, N, H)`` state arrays (one, or ``(h, c)``) as ``(L, C, H, B)`` chunk arrays."""
@@ -204,8 +215,16 @@ class RecurrentNetwork:
         """
         layout = self.layout
         dtype = params.dtype
+        if not hasattr(self, "_shape"):
+            raise RuntimeError("backward() needs a forward() first")
+        self._check_params(params)
+        if grad.shape != params.shape or grad.dtype != dtype or not grad.flags.c_contiguous:
+            raise ValueError("grad must be a contiguous array with the shape and dtype of params")
         n_samples, steps, n_chunks, width = self._shape
         d_output = np.ascontiguousarray(d_output, dtype=dtype)
+        expected = (n_samples, steps, layout.output_size) if self.return_sequences else (n_samples, layout.output_size)
+        if d_output.shape != expected:
+            raise ValueError(f"d_output must have the forward output's shape {expected}, got {d_output.shape}")
         weight = layout.view(params, "head.weight")
         top = self.layers[-1].y
         head_weight_grad = layout.view(grad, "head.weight")

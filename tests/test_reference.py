@@ -86,3 +86,28 @@ def test_inputs_are_not_modified():
     network.backward(params, np.ones_like(out), np.zeros_like(params), need_input_grad=True)
     for before, after in zip(copies, [params, x, state[0], state[1]], strict=True):
         np.testing.assert_array_equal(before, after)
+
+
+def test_bad_shapes_raise_clear_errors():
+    rng = np.random.default_rng(7)
+    layout, params = random_network("gru", 2, 3, 1, 1, rng)
+    network = RecurrentNetwork(layout)
+    with pytest.raises(ValueError, match=r"x must have shape \(n_samples >= 1, n_steps >= 1, 2\)"):
+        network.forward(params, np.ones((4, 5, 3)))
+    with pytest.raises(ValueError, match="x must have shape"):
+        network.forward(params, np.ones((4, 5)))
+    with pytest.raises(ValueError, match="x must have shape"):
+        network.forward(params, np.ones((0, 5, 2)))
+    with pytest.raises(ValueError, match="params must be a contiguous array"):
+        network.forward(params[:-1], np.ones((4, 5, 2)))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        network.forward(params.astype(np.int64), np.ones((4, 5, 2)))
+    with pytest.raises(RuntimeError, match="forward"):
+        RecurrentNetwork(layout).backward(params, np.ones((4, 1)), np.zeros_like(params))
+    network.forward(params, np.ones((4, 5, 2)))
+    with pytest.raises(ValueError, match=r"d_output must have the forward output's shape \(4, 1\)"):
+        network.backward(params, np.ones((4, 2)), np.zeros_like(params))
+    with pytest.raises(ValueError, match="grad must be"):
+        network.backward(params, np.ones((4, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match="initial state must have shape"):
+        network.forward(params, np.ones((4, 5, 2)), np.zeros((1, 3, 3)))
