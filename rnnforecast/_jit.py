@@ -77,9 +77,6 @@ def kernel(function=None, *, parallel: bool = False, fastmath: bool = True, inli
     ----------
     function : callable, optional
         The Python function to compile. When omitted, a decorator is returned.
-    parallel : bool, default=False
-        Compile with ``parallel=True`` so that ``numba.prange`` loops run on
-        numba's thread pool.
     fastmath : bool, default=True
         Use the project's restricted fast-math flag set (:data:`FASTMATH_FLAGS`);
         ``False`` compiles with strict IEEE semantics.
@@ -107,7 +104,6 @@ def kernel(function=None, *, parallel: bool = False, fastmath: bool = True, inli
         options = dict(
             nogil=True,
             error_model="numpy",
-            parallel=parallel,
             fastmath=set(FASTMATH_FLAGS) if fastmath else False,
         )
         if inline:
