@@ -146,3 +146,50 @@ def test_adam_matches_torch_optim():
         theirs.grad = torch.tensor(g)
         torch_optimizer.step()
     np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        ("sgd", dict(learning_rate=0.05), dict(lr=0.05)),
+        (
+            "sgd",
+            dict(learning_rate=0.05, momentum=0.9, weight_decay=0.01),
+            dict(lr=0.05, momentum=0.9, weight_decay=0.01),
+        ),
+        (
+            "sgd",
+            dict(learning_rate=0.05, momentum=0.8, nesterov=True),
+            dict(lr=0.05, momentum=0.8, nesterov=True),
+        ),
+        ("rmsprop", dict(learning_rate=0.01, weight_decay=0.1), dict(lr=0.01, weight_decay=0.1)),
+    ],
+)
+def test_sgd_and_rmsprop_match_torch_optim(name, ours, theirs):
+    from rnnforecast.optimizers import OPTIMIZERS
+
+    rng = np.random.default_rng(61)
+    params = rng.standard_normal(40)
+    mine = params.copy()
+    optimizer = OPTIMIZERS[name](40, dtype=np.float64, **ours)
+    tensor = torch.tensor(params.copy(), requires_grad=True)
+    torch_optimizer = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}[name]([tensor], **theirs)
+    for _ in range(6):
+        g = rng.standard_normal(40)
+        optimizer.step(mine, g)
+        tensor.grad = torch.tensor(g)
+        torch_optimizer.step()
+    np.testing.assert_allclose(mine, tensor.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_clip_grad_norm_matches_torch():
+    from rnnforecast.optimizers import clip_grad_norm
+
+    rng = np.random.default_rng(62)
+    g = rng.standard_normal(30) * 5
+    tensor = torch.zeros(30, dtype=torch.float64, requires_grad=True)
+    tensor.grad = torch.tensor(g.copy())
+    expected_norm = torch.nn.utils.clip_grad_norm_([tensor], max_norm=2.0)
+    norm = clip_grad_norm(g, 2.0)
+    assert norm == pytest.approx(float(expected_norm), rel=1e-12)
+    np.testing.assert_allclose(g, tensor.grad.numpy(), rtol=1e-12)
