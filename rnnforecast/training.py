@@ -1,19 +1,30 @@
-"""One training step: forward, loss, backward, optimizer update.
+"""The training engine: mini-batches, optimizer, schedule, early stopping, guards.
 
-This is the unit the benchmarks time (DESIGN section 5); the full training
-engine (batches, schedules, early stopping) is built on it.
+Plain NumPy orchestration over :class:`~rnnforecast.network.RecurrentNetwork`.
+:func:`train_step` is the unit the benchmarks time (DESIGN section 5);
+:func:`fit_network` runs whole trainings and is what the estimators call.
 """
 
 from __future__ import annotations
 
+import math
+import sys
+import warnings
+from dataclasses import dataclass, field
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .losses import LOSSES
+from .optimizers import OPTIMIZERS, clip_grad_norm
 
-__all__ = ["train_step"]
+__all__ = ["train_step", "fit_network", "TrainingResult", "SCHEDULES"]
 
 
-def train_step(network, optimizer, params, grad, x, y, *, loss="squared_error", rng=None):
+def train_step(
+    network, optimizer, params, grad, x, y, *,
+    loss="squared_error", loss_options=None, sample_weight=None, clip_norm=None, rng=None,
+):  # fmt: skip
     """Take one optimizer step on the batch ``(x, y)``; return the loss before it.
 
     Parameters
@@ -26,15 +37,233 @@ def train_step(network, optimizer, params, grad, x, y, *, loss="squared_error", 
     y : ndarray, shape of the network output
     loss : str, default="squared_error"
         Name in :data:`rnnforecast.losses.LOSSES`.
+    loss_options : dict, optional
+        Extra arguments of the loss (``delta``, ``quantile``).
+    sample_weight : ndarray (N,), optional
+    clip_norm : float, optional
+        Rescale the gradient to this global norm when it is larger.
     rng : numpy.random.Generator, optional
         For dropout masks; dropout is applied only when given.
 
     Returns
     -------
     loss_value : float
+        ``nan``/``inf`` when the loss or the gradient is not finite; the
+        parameters are then left untouched.
     """
     prediction = network.forward(params, x, training=rng is not None, rng=rng)
-    value, d_prediction = LOSSES[loss](prediction, np.asarray(y, dtype=params.dtype))
+    target = np.asarray(y, dtype=params.dtype)
+    value, d_prediction = LOSSES[loss](prediction, target, sample_weight, **(loss_options or {}))
+    if not math.isfinite(value):
+        return value
     network.backward(params, d_prediction, grad)
+    norm = clip_grad_norm(grad, clip_norm) if clip_norm else float(np.abs(grad).max())
+    if not math.isfinite(norm):
+        return math.inf
     optimizer.step(params, grad)
     return value
+
+
+class ConstantSchedule:
+    """Keep the initial learning rate."""
+
+    def __init__(self, learning_rate, max_iter, patience):
+        self.learning_rate = learning_rate
+
+    def update(self, epoch, improved):
+        return self.learning_rate
+
+
+class PlateauSchedule:
+    """Halve the learning rate after ``patience`` epochs without improvement (floor 1e-6 of the start)."""
+
+    def __init__(self, learning_rate, max_iter, patience):
+        self.learning_rate = learning_rate
+        self.floor = learning_rate * 1e-6
+        self.patience = max(1, patience)
+        self.stale = 0
+
+    def update(self, epoch, improved):
+        self.stale = 0 if improved else self.stale + 1
+        if self.stale >= self.patience:
+            self.learning_rate = max(self.learning_rate * 0.5, self.floor)
+            self.stale = 0
+        return self.learning_rate
+
+
+class CosineSchedule:
+    """Cosine annealing from the initial rate to 0 over ``max_iter`` epochs."""
+
+    def __init__(self, learning_rate, max_iter, patience):
+        self.start = learning_rate
+        self.max_iter = max(1, max_iter)
+
+    def update(self, epoch, improved):
+        return 0.5 * self.start * (1.0 + math.cos(math.pi * min(epoch + 1, self.max_iter) / self.max_iter))
+
+
+SCHEDULES = {"constant": ConstantSchedule, "plateau": PlateauSchedule, "cosine": CosineSchedule}
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`fit_network` learned about the run.
+
+    Attributes
+    ----------
+    loss_curve : list of float
+        Mean training loss of each epoch.
+    validation_losses : list of float
+        Loss on the held-out tail after each epoch (early stopping only).
+    n_iter : int
+        Epochs run.
+    best_loss : float
+        Best training loss (or best validation loss with early stopping).
+    stop_reason : {"converged", "early_stopping", "max_iter", "diverged"}
+    optimizer : object
+        The optimizer, whose state a warm start can continue from.
+    """
+
+    loss_curve: list = field(default_factory=list)
+    validation_losses: list = field(default_factory=list)
+    n_iter: int = 0
+    best_loss: float = math.inf
+    stop_reason: str = "max_iter"
+    optimizer: object = None
+
+
+def _split_validation(n_samples, validation_fraction):
+    n_validation = int(round(n_samples * validation_fraction))
+    if n_validation < 1 or n_samples - n_validation < 1:
+        raise ValueError(
+            f"early stopping needs at least one training and one validation window: {n_samples} windows with "
+            f"validation_fraction={validation_fraction} leave {n_validation} for validation"
+        )
+    return n_samples - n_validation
+
+
+def fit_network(
+    network, params, x, y, *, rng,
+    sample_weight=None, loss="squared_error", loss_options=None,
+    optimizer="adam", optimizer_state=None, learning_rate=1e-3, weight_decay=0.0,
+    batch_size=64, max_iter=200, shuffle=True, clip_norm=1.0, schedule="constant",
+    early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, verbose=False,
+):  # fmt: skip
+    """Train ``params`` in place on windows ``(x, y)``.
+
+    Parameters
+    ----------
+    network : RecurrentNetwork
+    params : ndarray (P,)
+        Flat parameters, updated in place (the best ones when early stopping).
+    x : ndarray (N, T, I)
+    y : ndarray, shape of the network output for ``x``
+    rng : numpy.random.Generator
+        Source of the shuffling and dropout masks (so a seed fixes the run).
+    sample_weight : ndarray (N,), optional
+    loss, loss_options
+        Name in :data:`rnnforecast.losses.LOSSES` and its options.
+    optimizer : {"adam", "sgd", "rmsprop"} or optimizer object
+        A name builds a new optimizer with ``learning_rate``, ``weight_decay``
+        and ``optimizer_state`` (a dict of extra options such as ``momentum``).
+        An object (from a previous :class:`TrainingResult`) continues with its
+        moments: warm start.
+    batch_size, max_iter, shuffle
+        Mini-batch size, maximum number of epochs, and whether batches are
+        drawn in a new random order each epoch.
+    clip_norm : float or None, default=1.0
+        Global gradient-norm clipping (None disables).
+    schedule : {"constant", "plateau", "cosine"}
+    early_stopping : bool
+        Hold out the last ``validation_fraction`` of the windows (the most recent
+        ones: windows are in time order), stop when their loss has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
+    n_iter_no_change, tol
+        Without early stopping, training stops (``converged``) when the training
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    verbose : bool
+        Print one line per epoch to standard error.
+
+    Returns
+    -------
+    result : TrainingResult
+
+    Warns
+    -----
+    ConvergenceWarning
+        When ``max_iter`` epochs end before convergence, and when the loss
+        becomes NaN or infinite (training stops and keeps the last finite
+        weights, never a NaN model).
+    """
+    n_samples = len(x)
+    n_train = _split_validation(n_samples, validation_fraction) if early_stopping else n_samples
+    if isinstance(optimizer, str):
+        options = dict(optimizer_state or {})
+        optimizer = OPTIMIZERS[optimizer](
+            params.size, learning_rate=learning_rate, weight_decay=weight_decay, dtype=params.dtype, **options
+        )
+    schedule_state = SCHEDULES[schedule](optimizer.learning_rate, max_iter, max(1, n_iter_no_change // 2))
+    grad = np.zeros_like(params)
+    dropout_rng = rng if network.dropout > 0 else None
+    result = TrainingResult(optimizer=optimizer)
+    best_params = params.copy()
+    stale = 0
+    for epoch in range(max_iter):
+        order = rng.permutation(n_train) if shuffle else np.arange(n_train)
+        snapshot = params.copy()
+        total, weight_total = 0.0, 0.0
+        for start in range(0, n_train, batch_size):
+            batch = order[start : start + batch_size]
+            weights = None if sample_weight is None else sample_weight[batch]
+            if weights is not None and not weights.sum() > 0:
+                continue  # a batch of zero-weight windows carries no information
+            value = train_step(
+                network, optimizer, params, grad, x[batch], y[batch],
+                loss=loss, loss_options=loss_options, sample_weight=weights, clip_norm=clip_norm, rng=dropout_rng,
+            )  # fmt: skip
+            if not math.isfinite(value):
+                params[...] = snapshot
+                result.stop_reason = "diverged"
+                warnings.warn(
+                    f"training diverged in epoch {epoch + 1} (the loss became {value}); kept the weights from the "
+                    "start of that epoch. Lower learning_rate or keep gradient clipping on.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+                return result
+            batch_weight = len(batch) if weights is None else float(weights.sum())
+            total += value * batch_weight
+            weight_total += batch_weight
+        epoch_loss = total / max(weight_total, 1e-300)
+        result.loss_curve.append(epoch_loss)
+        result.n_iter = epoch + 1
+        if early_stopping:
+            validation_weights = None if sample_weight is None else sample_weight[n_train:]
+            prediction = network.forward(params, x[n_train:])
+            current = LOSSES[loss](
+                prediction, np.asarray(y[n_train:], dtype=params.dtype), validation_weights, **(loss_options or {})
+            )[0]
+            result.validation_losses.append(current)
+        else:
+            current = epoch_loss
+        improved = current < result.best_loss - tol
+        if current < result.best_loss:
+            result.best_loss = current
+            best_params[...] = params
+        stale = 0 if improved else stale + 1
+        if verbose:
+            extra = f", validation loss {current:.6g}" if early_stopping else ""
+            print(f"epoch {epoch + 1}/{max_iter}: loss {epoch_loss:.6g}{extra}", file=sys.stderr)
+        optimizer.learning_rate = schedule_state.update(epoch, improved)
+        if stale >= n_iter_no_change:
+            result.stop_reason = "early_stopping" if early_stopping else "converged"
+            break
+    if early_stopping:
+        params[...] = best_params
+    if result.stop_reason == "max_iter":
+        warnings.warn(
+            f"stopped after max_iter={max_iter} epochs before the loss settled; increase max_iter",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return result
