@@ -115,6 +115,9 @@ class TrainingResult:
         Mean training loss of each epoch.
     validation_losses : list of float
         Loss on the held-out tail after each epoch (early stopping only).
+    validation_scores : list of float
+        ``validation_score(prediction, target)`` on the held-out tail after each
+        epoch, when that callable is given (early stopping only).
     n_iter : int
         Epochs run.
     best_loss : float
@@ -126,6 +129,7 @@ class TrainingResult:
 
     loss_curve: list = field(default_factory=list)
     validation_losses: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
     n_iter: int = 0
     best_loss: float = math.inf
     stop_reason: str = "max_iter"
@@ -148,6 +152,7 @@ def fit_network(
     optimizer="adam", optimizer_state=None, learning_rate=1e-3, weight_decay=0.0,
     batch_size=64, max_iter=200, shuffle=True, clip_norm=1.0, schedule="constant",
     early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, verbose=False,
+    validation_score=None,
 ):  # fmt: skip
     """Train ``params`` in place on windows ``(x, y)``.
 
@@ -183,6 +188,8 @@ def fit_network(
         loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
     verbose : bool
         Print one line per epoch to standard error.
+    validation_score : callable, optional
+        ``score(prediction, target)`` recorded on the held-out windows each epoch.
 
     Returns
     -------
@@ -244,6 +251,8 @@ def fit_network(
                 prediction, np.asarray(y[n_train:], dtype=params.dtype), validation_weights, **(loss_options or {})
             )[0]
             result.validation_losses.append(current)
+            if validation_score is not None:
+                result.validation_scores.append(float(validation_score(prediction, y[n_train:])))
         else:
             current = epoch_loss
         improved = current < result.best_loss - tol

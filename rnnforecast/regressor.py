@@ -1,0 +1,385 @@
+"""RNNRegressor: a scikit-learn regressor on windows of a time series."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._jit import thread_scope
+from ._layout import CELLS, initialize_parameters, make_layout
+from .losses import LOSSES
+from .network import RecurrentNetwork
+from .optimizers import OPTIMIZERS
+from .training import SCHEDULES, fit_network
+
+__all__ = ["RNNRegressor"]
+
+_PREDICT_BATCH = 4096
+
+
+class RNNRegressor(RegressorMixin, BaseEstimator):
+    """Recurrent neural network regressor (RNN, LSTM, peephole LSTM or GRU) on windows.
+
+    Each row of ``X`` is one window of a (possibly multivariate) series, flattened
+    step by step: ``X[i] = [x_1 features..., x_2 features..., ..., x_T features...]``.
+    The network reads the ``T = n_steps`` steps in order and a linear head maps
+    the last hidden state to every column of ``y`` (direct multi-step forecasts
+    when ``y`` holds several horizons). Inputs and targets are standardised
+    inside (with the sample weights), so no external scaling is needed.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
+        Recurrent cell; ``"rnn"`` is the Elman RNN with ``nonlinearity``.
+    hidden_size : int, default=32
+    num_layers : int, default=1
+    n_steps : int or None, default=None
+        Steps per window. ``None``: every column is one step of a univariate
+        series. Otherwise ``n_features_in_`` must be a multiple of ``n_steps``.
+        A 3-D ``X`` of shape ``(n_windows, n_steps, n_features)`` is accepted
+        too (and must match ``n_steps`` when it is set).
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        Non-linearity of Elman RNN cells.
+    dropout : float, default=0.0
+        Dropout between recurrent layers.
+    loss : {"squared_error", "absolute_error", "huber", "pinball"}, default="squared_error"
+    huber_delta : float, default=1.0
+        ``delta`` of the Huber loss (in standardised target units).
+    quantile : float, default=0.5
+        Quantile of the pinball loss.
+    optimizer : {"adam", "sgd", "rmsprop"}, default="adam"
+    learning_rate_init : float, default=1e-3
+    learning_rate : {"constant", "plateau", "cosine"}, default="constant"
+        Learning-rate schedule.
+    momentum : float, default=0.9
+        Momentum of ``"sgd"``.
+    nesterov : bool, default=False
+        Nesterov momentum for ``"sgd"``.
+    weight_decay : float, default=0.0
+        L2 penalty added to the gradient.
+    batch_size : int, default=64
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the windows every epoch.
+    clip_norm : float or None, default=1.0
+        Clip the gradient to this global norm.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the windows (the most recent
+        ones when rows are in time order), stop when their loss stops improving
+        and keep the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    init : {"glorot_orthogonal", "pytorch"}, default="glorot_orthogonal"
+    forget_bias : float, default=1.0
+    dtype : {"float32", "float64"}, default="float32"
+    n_jobs : int or None, default=None
+        Threads for the kernels (``None`` = 1, ``-1`` = all). Results do not
+        depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the shuffling and dropout.
+    verbose : bool, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Continue from the previous weights (and optimizer state) on ``fit``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns of ``X`` seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` has string column names.
+    n_steps_ : int
+        Steps per window used by the network.
+    n_outputs_ : int
+        Columns of ``y``.
+    params_ : ndarray
+        The network's flat parameter buffer (PyTorch layout).
+    loss_curve_ : list of float
+        Training loss of each epoch (standardised units).
+    validation_scores_ : list of float
+        R² on the held-out windows after each epoch (early stopping only).
+    best_validation_score_ : float or None
+    best_loss_ : float
+        Best training loss, or best validation loss with early stopping.
+    n_iter_ : int
+        Epochs run by the last ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnnforecast import RNNRegressor
+    >>> t = np.arange(300)
+    >>> series = np.sin(t / 5)
+    >>> X = np.stack([series[i : i + 12] for i in range(280)])
+    >>> y = series[12:292]
+    >>> model = RNNRegressor(cell="gru", hidden_size=8, learning_rate_init=1e-2, max_iter=30, random_state=0).fit(X, y)
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"glorot_orthogonal", "pytorch"})],
+        "forget_bias": [Real],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self, cell="lstm", hidden_size=32, num_layers=1, n_steps=None, *, nonlinearity="tanh", dropout=0.0,
+        loss="squared_error", huber_delta=1.0, quantile=0.5, optimizer="adam", learning_rate_init=1e-3,
+        learning_rate="constant", momentum=0.9, nesterov=False, weight_decay=0.0, batch_size=64, max_iter=200,
+        shuffle=True, clip_norm=1.0, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
+        init="glorot_orthogonal", forget_bias=1.0, dtype="float32", n_jobs=None, random_state=None, verbose=False,
+        warm_start=False,
+    ):  # fmt: skip
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.n_steps = n_steps
+        self.nonlinearity = nonlinearity
+        self.dropout = dropout
+        self.loss = loss
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.clip_norm = clip_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.init = init
+        self.forget_bias = forget_bias
+        self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ helpers
+    def _flatten_3d(self, X):
+        """Accept ``(n, n_steps, n_features)`` arrays by flattening them step by step."""
+        array = np.asarray(X) if not hasattr(X, "columns") else X
+        if getattr(array, "ndim", 2) == 3:
+            if self.n_steps is not None and array.shape[1] != self.n_steps:
+                raise ValueError(f"3-D X has {array.shape[1]} steps but n_steps={self.n_steps}")
+            return array.reshape(array.shape[0], -1), array.shape[1]
+        return X, None
+
+    def _steps_and_features(self, n_columns, steps_from_3d):
+        steps = steps_from_3d or self.n_steps or n_columns
+        if n_columns % steps:
+            raise ValueError(
+                f"X has {n_columns} columns, which is not a multiple of n_steps={steps}; each row must hold "
+                "n_steps steps of n_features values, flattened step by step"
+            )
+        return steps, n_columns // steps
+
+    def _loss_options(self):
+        if self.loss == "huber":
+            return {"delta": self.huber_delta}
+        if self.loss == "pinball":
+            return {"quantile": self.quantile}
+        return {}
+
+    def _new_network(self):
+        layout = make_layout(self.cell, self.n_input_features_, self.hidden_size, self.num_layers, self.n_outputs_)
+        return layout, RecurrentNetwork(layout, nonlinearity=self.nonlinearity, dropout=self.dropout)
+
+    @staticmethod
+    def _weighted_moments(values, weight):
+        """Weighted mean and standard deviation over axis 0 (std 1 where constant)."""
+        mean = np.average(values, axis=0, weights=weight)
+        std = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=weight))
+        return mean, np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+
+    # ---------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to windows ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_steps * n_features) or (n_windows, n_steps, n_features)
+        y : array-like of shape (n_windows,) or (n_windows, n_outputs)
+        sample_weight : array-like of shape (n_windows,), default=None
+
+        Returns
+        -------
+        self : RNNRegressor
+        """
+        X, steps_from_3d = self._flatten_3d(X)
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if not weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum")
+        steps, n_input_features = self._steps_and_features(X.shape[1], steps_from_3d)
+        y2d = y.reshape(len(y), -1)
+        warm = self.warm_start and hasattr(self, "params_")
+        if warm and (steps, n_input_features, y2d.shape[1]) != (self.n_steps_, self.n_input_features_, self.n_outputs_):
+            raise ValueError("warm_start needs X and y shaped as in the previous fit")
+        self.n_steps_, self.n_input_features_, self.n_outputs_ = steps, n_input_features, y2d.shape[1]
+        self._y_1d = y.ndim == 1
+        dtype = np.dtype(self.dtype)
+        windows = X.reshape(len(X), steps, n_input_features)
+        if not warm:
+            flat_inputs = windows.reshape(-1, n_input_features)
+            self.x_mean_, self.x_scale_ = self._weighted_moments(flat_inputs, np.repeat(weight, steps))
+            self.y_mean_, self.y_scale_ = self._weighted_moments(y2d, weight)
+        x_scaled = ((windows - self.x_mean_) / self.x_scale_).astype(dtype)
+        y_scaled = ((y2d - self.y_mean_) / self.y_scale_).astype(dtype)
+
+        random_state = check_random_state(self.random_state)
+        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+        layout, network = self._new_network()
+        if warm:
+            params = self.params_.astype(dtype)
+            optimizer = self._optimizer_
+        else:
+            params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
+            optimizer = self.optimizer
+        options = {"momentum": self.momentum, "nesterov": self.nesterov} if self.optimizer == "sgd" else {}
+        if self.optimizer == "sgd" and self.momentum == 0:
+            options = {}
+        scorer = None
+        if self.early_stopping:
+
+            def scorer(prediction, target):
+                return r2_score(target, prediction)
+
+        with thread_scope(self.n_jobs):
+            result = fit_network(
+                network, params, x_scaled, y_scaled, rng=rng,
+                sample_weight=None if sample_weight is None else weight,
+                loss=self.loss, loss_options=self._loss_options(),
+                optimizer=optimizer, optimizer_state=options, learning_rate=self.learning_rate_init,
+                weight_decay=self.weight_decay, batch_size=self.batch_size, max_iter=self.max_iter,
+                shuffle=self.shuffle, clip_norm=self.clip_norm, schedule=self.learning_rate,
+                early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+                n_iter_no_change=self.n_iter_no_change, tol=self.tol, verbose=bool(self.verbose),
+                validation_score=scorer,
+            )  # fmt: skip
+        self.params_ = params
+        self._optimizer_ = result.optimizer
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
+        self.validation_scores_ = result.validation_scores
+        self.best_validation_score_ = max(result.validation_scores) if result.validation_scores else None
+        self.best_loss_ = result.best_loss
+        return self
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, X):
+        """Predict the targets of windows ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_steps * n_features) or (n_windows, n_steps, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_windows,) or (n_windows, n_outputs)
+        """
+        check_is_fitted(self)
+        X, _ = self._flatten_3d(X)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        windows = X.reshape(len(X), self.n_steps_, self.n_input_features_)
+        x_scaled = ((windows - self.x_mean_) / self.x_scale_).astype(self.params_.dtype)
+        _, network = self._new_network()
+        outputs = []
+        with thread_scope(self.n_jobs):
+            for start in range(0, len(x_scaled), _PREDICT_BATCH):
+                outputs.append(network.forward(self.params_, x_scaled[start : start + _PREDICT_BATCH]))
+        prediction = np.concatenate(outputs).astype(np.float64) * self.y_scale_ + self.y_mean_
+        return prediction.ravel() if self._y_1d else prediction
+
+    # ------------------------------------------------------------ interchange
+    def state_dict(self):
+        """The weights under PyTorch's names, as copies.
+
+        Recurrent layers are named as ``torch.nn.LSTM/GRU/RNN`` name them
+        (``weight_ih_l0``, ...; the peephole LSTM adds ``weight_ci_l0``, ...), the
+        head as ``torch.nn.Linear`` inside a module attribute ``head``
+        (``head.weight``, ``head.bias``). The network works on standardised data:
+        see ``x_mean_``, ``x_scale_``, ``y_mean_``, ``y_scale_``.
+
+        Returns
+        -------
+        state : dict of str to ndarray
+        """
+        check_is_fitted(self)
+        layout, _ = self._new_network()
+        return {name: view.copy() for name, view in layout.views(self.params_).items()}
+
+    def load_state_dict(self, state):
+        """Replace the weights with ``state`` (PyTorch names and shapes, e.g. a torch ``state_dict()``).
+
+        The estimator must have been fitted (the scaling and sizes come from that
+        fit). Tensors are converted with ``numpy.asarray``; every name of
+        :meth:`state_dict` must be present with its exact shape.
+
+        Returns
+        -------
+        self : RNNRegressor
+        """
+        check_is_fitted(self)
+        layout, _ = self._new_network()
+        params = np.empty(layout.size, dtype=self.params_.dtype)
+        views = layout.views(params)
+        missing = sorted(set(views) - set(state))
+        if missing:
+            raise ValueError(f"state is missing {missing}")
+        for name, view in views.items():
+            value = np.asarray(state[name].detach().cpu() if hasattr(state[name], "detach") else state[name])
+            if value.shape != view.shape:
+                raise ValueError(f"{name} must have shape {view.shape}, got {value.shape}")
+            view[...] = value
+        self.params_ = params
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.allow_nan = False
+        return tags
