@@ -3,5 +3,6 @@
 __version__ = "0.1.0.dev0"
 
 from .regressor import RNNRegressor  # noqa: E402
+from .windows import make_windows  # noqa: E402
 
-__all__ = ["RNNRegressor", "__version__"]
+__all__ = ["RNNRegressor", "make_windows", "__version__"]
