@@ -39,6 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _results import write_section  # noqa: E402
+
 from rnnforecast._jit import thread_scope  # noqa: E402
 from rnnforecast._layout import initialize_parameters, make_layout  # noqa: E402
 from rnnforecast.network import RecurrentNetwork  # noqa: E402
@@ -339,57 +341,6 @@ def target_checks(rows, compile_rows):
     return lines
 
 
-def rows_from_markdown(text):
-    """Parse the timing table of an existing RESULTS.md (to rebuild the summary)."""
-    rows, in_table = [], False
-    for line in text.splitlines():
-        if line.startswith("| threads | cell"):
-            in_table = True
-            continue
-        if in_table and line.startswith("|---"):
-            continue
-        if in_table and line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            names = ["threads", "cell", "batch", "steps", "inputs", "hidden", "layers", "ours_fwd_ms", "torch_fwd_ms",
-                     "fwd_ratio", "ours_train_ms", "torch_train_ms", "train_ratio", "gflops", "gemm_percent"]
-            row = dict(zip(names, cells, strict=True))
-            for key in names:
-                if key in ("threads", "batch", "steps", "inputs", "hidden", "layers"):
-                    row[key] = int(float(row[key]))
-                elif key != "cell":
-                    row[key] = float(row[key])
-            row["gemm_fraction"] = row.pop("gemm_percent") / 100
-            row["gemm_gflops"] = row["gflops"] / max(row["gemm_fraction"], 1e-9)
-            rows.append(row)
-        elif in_table:
-            break
-    return rows
-
-
-def compile_rows_from_markdown(text):
-    rows = {}
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if line.startswith("| ") and len(cells) == 4 and cells[0] in CELLS:
-            rows[cells[0]] = dict(
-                cold_compile_s=float(cells[1]), warm_first_call_overhead_s=float(cells[2]), import_s=float(cells[3])
-            )
-    return rows
-
-
-def info_from_markdown(text):
-    info, in_machine = {}, False
-    for line in text.splitlines():
-        if line.startswith("## Machine"):
-            in_machine = True
-        elif line.startswith("## "):
-            in_machine = False
-        elif in_machine and line.startswith("- "):
-            key, _, value = line[2:].partition(": ")
-            info[key] = value
-    return info
-
-
 def markdown(rows, compile_rows, info, command, coretypes=None):
     lines = [
         "# Kernel benchmark results",
@@ -457,18 +408,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--write", type=Path, help="write the Markdown table here")
     parser.add_argument("--no-compile", action="store_true", help="skip the subprocess compile-time probes")
-    parser.add_argument("--rebuild", type=Path, help="re-render an existing RESULTS.md (no timing) and exit")
     args = parser.parse_args(argv)
-    if args.rebuild:
-        text = args.rebuild.read_text()
-        command = text.split("Produced by `", 1)[1].split("`", 1)[0]
-        rows, compiled = rows_from_markdown(text), compile_rows_from_markdown(text)
-        rebuilt = markdown(rows, compiled, info_from_markdown(text), command)
-        # Keep the date of the measurement, not of the re-rendering.
-        measured = text.split("` on ", 1)[1].split(".", 1)[0]
-        rebuilt = rebuilt.replace(f"` on {time.strftime('%Y-%m-%d')}.", f"` on {measured}.")
-        args.rebuild.write_text(rebuilt)
-        return None
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -487,7 +427,7 @@ def main(argv=None):
     command = "python benchmarks/bench_kernels.py" + (" --quick" if args.quick else "")
     text = markdown(rows, compile_rows, info, command, coretypes)
     if args.write:
-        args.write.write_text(text)
+        write_section(args.write, "bench_kernels", text)
         print(f"wrote {args.write}")
     return rows
 
