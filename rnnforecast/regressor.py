@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -89,6 +91,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Print one line per epoch.
     warm_start : bool, default=False
         Continue from the previous weights (and optimizer state) on ``fit``.
+        (:meth:`partial_fit` always continues; it runs one epoch and ignores
+        ``max_iter`` and ``early_stopping``.)
 
     Attributes
     ----------
@@ -249,14 +253,37 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         -------
         self : RNNRegressor
         """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch on ``(X, y)``, continuing from the current weights.
+
+        The first call initialises the network and the input/target scaling from
+        this data; later calls keep both (and the optimizer state), so data
+        arriving in pieces trains one model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_steps * n_features) or (n_windows, n_steps, n_features)
+        y : array-like of shape (n_windows,) or (n_windows, n_outputs)
+        sample_weight : array-like of shape (n_windows,), default=None
+
+        Returns
+        -------
+        self : RNNRegressor
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        warm = (self.warm_start or incremental) and hasattr(self, "params_")
         X, steps_from_3d = self._flatten_3d(X)
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, reset=not warm)
         weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if not weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum")
         steps, n_input_features = self._steps_and_features(X.shape[1], steps_from_3d)
         y2d = y.reshape(len(y), -1)
-        warm = self.warm_start and hasattr(self, "params_")
         if warm and (steps, n_input_features, y2d.shape[1]) != (self.n_steps_, self.n_input_features_, self.n_outputs_):
             raise ValueError("warm_start needs X and y shaped as in the previous fit")
         self.n_steps_, self.n_input_features_, self.n_outputs_ = steps, n_input_features, y2d.shape[1]
@@ -288,15 +315,18 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             def scorer(prediction, target):
                 return r2_score(target, prediction)
 
-        with thread_scope(self.n_jobs):
+        with thread_scope(self.n_jobs), warnings.catch_warnings():
+            if incremental:  # one epoch by design: "max_iter reached" is not news
+                warnings.filterwarnings("ignore", message="stopped after max_iter", category=ConvergenceWarning)
             result = fit_network(
                 network, params, x_scaled, y_scaled, rng=rng,
                 sample_weight=None if sample_weight is None else weight,
                 loss=self.loss, loss_options=self._loss_options(),
                 optimizer=optimizer, optimizer_state=options, learning_rate=self.learning_rate_init,
-                weight_decay=self.weight_decay, batch_size=self.batch_size, max_iter=self.max_iter,
+                weight_decay=self.weight_decay, batch_size=self.batch_size,
+                max_iter=1 if incremental else self.max_iter,
                 shuffle=self.shuffle, clip_norm=self.clip_norm, schedule=self.learning_rate,
-                early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+                early_stopping=self.early_stopping and not incremental, validation_fraction=self.validation_fraction,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, verbose=bool(self.verbose),
                 validation_score=scorer,
             )  # fmt: skip

@@ -7,8 +7,8 @@ Plain NumPy orchestration over :class:`~rnnforecast.network.RecurrentNetwork`.
 
 from __future__ import annotations
 
+import contextlib
 import math
-import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -136,6 +136,13 @@ class TrainingResult:
     optimizer: object = None
 
 
+def _progress_bar(max_iter):
+    from tqdm.auto import tqdm
+
+    # disable=None: silent when standard error is not a terminal (logs, CI, notebooks without widgets).
+    return tqdm(total=max_iter, unit="epoch", disable=None, leave=False)
+
+
 def _split_validation(n_samples, validation_fraction):
     n_validation = int(round(n_samples * validation_fraction))
     if n_validation < 1 or n_samples - n_validation < 1:
@@ -187,7 +194,8 @@ def fit_network(
         Without early stopping, training stops (``converged``) when the training
         loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
     verbose : bool
-        Print one line per epoch to standard error.
+        Show a progress bar (tqdm, on standard error) with the epoch, the training
+        loss and the validation loss; silent when standard error is not a terminal.
     validation_score : callable, optional
         ``score(prediction, target)`` recorded on the held-out windows each epoch.
 
@@ -215,58 +223,63 @@ def fit_network(
     result = TrainingResult(optimizer=optimizer)
     best_params = params.copy()
     stale = 0
-    for epoch in range(max_iter):
-        order = rng.permutation(n_train) if shuffle else np.arange(n_train)
-        snapshot = params.copy()
-        total, weight_total = 0.0, 0.0
-        for start in range(0, n_train, batch_size):
-            batch = order[start : start + batch_size]
-            weights = None if sample_weight is None else sample_weight[batch]
-            if weights is not None and not weights.sum() > 0:
-                continue  # a batch of zero-weight windows carries no information
-            value = train_step(
-                network, optimizer, params, grad, x[batch], y[batch],
-                loss=loss, loss_options=loss_options, sample_weight=weights, clip_norm=clip_norm, rng=dropout_rng,
-            )  # fmt: skip
-            if not math.isfinite(value):
-                params[...] = snapshot
-                result.stop_reason = "diverged"
-                warnings.warn(
-                    f"training diverged in epoch {epoch + 1} (the loss became {value}); kept the weights from the "
-                    "start of that epoch. Lower learning_rate or keep gradient clipping on.",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
-                return result
-            batch_weight = len(batch) if weights is None else float(weights.sum())
-            total += value * batch_weight
-            weight_total += batch_weight
-        epoch_loss = total / max(weight_total, 1e-300)
-        result.loss_curve.append(epoch_loss)
-        result.n_iter = epoch + 1
-        if early_stopping:
-            validation_weights = None if sample_weight is None else sample_weight[n_train:]
-            prediction = network.forward(params, x[n_train:])
-            current = LOSSES[loss](
-                prediction, np.asarray(y[n_train:], dtype=params.dtype), validation_weights, **(loss_options or {})
-            )[0]
-            result.validation_losses.append(current)
-            if validation_score is not None:
-                result.validation_scores.append(float(validation_score(prediction, y[n_train:])))
-        else:
-            current = epoch_loss
-        improved = current < result.best_loss - tol
-        if current < result.best_loss:
-            result.best_loss = current
-            best_params[...] = params
-        stale = 0 if improved else stale + 1
-        if verbose:
-            extra = f", validation loss {current:.6g}" if early_stopping else ""
-            print(f"epoch {epoch + 1}/{max_iter}: loss {epoch_loss:.6g}{extra}", file=sys.stderr)
-        optimizer.learning_rate = schedule_state.update(epoch, improved)
-        if stale >= n_iter_no_change:
-            result.stop_reason = "early_stopping" if early_stopping else "converged"
-            break
+    with contextlib.ExitStack() as stack:
+        progress = stack.enter_context(_progress_bar(max_iter)) if verbose else None
+        for epoch in range(max_iter):
+            order = rng.permutation(n_train) if shuffle else np.arange(n_train)
+            snapshot = params.copy()
+            total, weight_total = 0.0, 0.0
+            for start in range(0, n_train, batch_size):
+                batch = order[start : start + batch_size]
+                weights = None if sample_weight is None else sample_weight[batch]
+                if weights is not None and not weights.sum() > 0:
+                    continue  # a batch of zero-weight windows carries no information
+                value = train_step(
+                    network, optimizer, params, grad, x[batch], y[batch],
+                    loss=loss, loss_options=loss_options, sample_weight=weights, clip_norm=clip_norm, rng=dropout_rng,
+                )  # fmt: skip
+                if not math.isfinite(value):
+                    params[...] = snapshot
+                    result.stop_reason = "diverged"
+                    warnings.warn(
+                        f"training diverged in epoch {epoch + 1} (the loss became {value}); kept the weights from the "
+                        "start of that epoch. Lower learning_rate or keep gradient clipping on.",
+                        ConvergenceWarning,
+                        stacklevel=2,
+                    )
+                    return result
+                batch_weight = len(batch) if weights is None else float(weights.sum())
+                total += value * batch_weight
+                weight_total += batch_weight
+            epoch_loss = total / max(weight_total, 1e-300)
+            result.loss_curve.append(epoch_loss)
+            result.n_iter = epoch + 1
+            if early_stopping:
+                validation_weights = None if sample_weight is None else sample_weight[n_train:]
+                prediction = network.forward(params, x[n_train:])
+                current = LOSSES[loss](
+                    prediction, np.asarray(y[n_train:], dtype=params.dtype), validation_weights, **(loss_options or {})
+                )[0]
+                result.validation_losses.append(current)
+                if validation_score is not None:
+                    result.validation_scores.append(float(validation_score(prediction, y[n_train:])))
+            else:
+                current = epoch_loss
+            improved = current < result.best_loss - tol
+            if current < result.best_loss:
+                result.best_loss = current
+                best_params[...] = params
+            stale = 0 if improved else stale + 1
+            if progress is not None:
+                progress.update(1)
+                postfix = {"loss": f"{epoch_loss:.4g}"}
+                if early_stopping:
+                    postfix["validation"] = f"{current:.4g}"
+                progress.set_postfix(postfix)
+            optimizer.learning_rate = schedule_state.update(epoch, improved)
+            if stale >= n_iter_no_change:
+                result.stop_reason = "early_stopping" if early_stopping else "converged"
+                break
     if early_stopping:
         params[...] = best_params
     if result.stop_reason == "max_iter":

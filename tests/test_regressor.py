@@ -204,3 +204,36 @@ def test_load_state_dict_rejects_wrong_shapes():
     del state["head.bias"]
     with pytest.raises(ValueError, match="missing"):
         model.load_state_dict(state)
+
+
+def test_partial_fit_trains_one_epoch_per_call_and_keeps_scaling():
+    X, y = _weather_windows()
+    model = _fast()
+    for _ in range(3):
+        model.partial_fit(X[:200], y[:200])
+    scaling = model.x_mean_.copy()
+    model.partial_fit(X[200:], y[200:])
+    assert len(model.loss_curve_) == 4 and model.n_iter_ == 1
+    np.testing.assert_array_equal(model.x_mean_, scaling)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[:, :5], y)
+
+
+def test_randomized_search_runs():
+    from scipy.stats import loguniform
+    from sklearn.model_selection import RandomizedSearchCV
+
+    X, y = _weather_windows(n=300)
+    search = RandomizedSearchCV(
+        _fast(max_iter=5), {"learning_rate_init": loguniform(1e-3, 3e-2), "hidden_size": [4, 8]}, n_iter=3,
+        cv=TimeSeriesSplit(n_splits=2), random_state=0,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 3
+
+
+def test_verbose_is_silent_outside_a_terminal(capsys):
+    X, y = _weather_windows(n=200)
+    _fast(verbose=True, max_iter=3).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
