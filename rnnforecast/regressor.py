@@ -55,7 +55,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         ``delta`` of the Huber loss (in standardised target units).
     quantile : float, default=0.5
         Quantile of the pinball loss.
-    optimizer : {"adam", "sgd", "rmsprop"}, default="adam"
+    optimizer : {"adam", "sgd", "rmsprop", "lbfgs"}, default="adam"
+        ``"lbfgs"`` (full batch, SciPy's L-BFGS-B) suits small problems; it
+        ignores the batch, schedule, clipping and early-stopping options.
     learning_rate_init : float, default=1e-3
     learning_rate : {"constant", "plateau", "cosine"}, default="constant"
         Learning-rate schedule.
@@ -139,7 +141,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         "loss": [StrOptions(set(LOSSES))],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "momentum": [Interval(Real, 0, 1, closed="left")],

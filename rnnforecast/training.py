@@ -175,11 +175,14 @@ def fit_network(
     sample_weight : ndarray (N,), optional
     loss, loss_options
         Name in :data:`rnnforecast.losses.LOSSES` and its options.
-    optimizer : {"adam", "sgd", "rmsprop"} or optimizer object
+    optimizer : {"adam", "sgd", "rmsprop", "lbfgs"} or optimizer object
         A name builds a new optimizer with ``learning_rate``, ``weight_decay``
         and ``optimizer_state`` (a dict of extra options such as ``momentum``).
         An object (from a previous :class:`TrainingResult`) continues with its
-        moments: warm start.
+        moments: warm start. ``"lbfgs"`` minimises the full-batch loss (plus
+        ``weight_decay / 2 * ||params||^2``) with SciPy's L-BFGS-B for up to
+        ``max_iter`` iterations; batches, schedules, clipping and early stopping
+        do not apply to it.
     batch_size, max_iter, shuffle
         Mini-batch size, maximum number of epochs, and whether batches are
         drawn in a new random order each epoch.
@@ -210,6 +213,8 @@ def fit_network(
         becomes NaN or infinite (training stops and keeps the last finite
         weights, never a NaN model).
     """
+    if optimizer == "lbfgs":
+        return _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_decay, max_iter, tol)
     n_samples = len(x)
     n_train = _split_validation(n_samples, validation_fraction) if early_stopping else n_samples
     if isinstance(optimizer, str):
@@ -287,5 +292,54 @@ def fit_network(
             f"stopped after max_iter={max_iter} epochs before the loss settled; increase max_iter",
             ConvergenceWarning,
             stacklevel=2,
+        )
+    return result
+
+
+def _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_decay, max_iter, tol):
+    """Full-batch L-BFGS-B over the flat buffer (float64 for SciPy, the network's dtype inside)."""
+    from scipy.optimize import minimize
+
+    dtype = params.dtype
+    target = np.asarray(y, dtype=dtype)
+    grad = np.zeros_like(params)
+    result = TrainingResult(optimizer="lbfgs")
+
+    def objective(flat):
+        params[...] = flat
+        prediction = network.forward(params, x)
+        value, d_prediction = LOSSES[loss](prediction, target, sample_weight, **(loss_options or {}))
+        if not math.isfinite(value):
+            return math.inf, np.zeros_like(flat)
+        network.backward(params, d_prediction, grad)
+        return (
+            value + 0.5 * weight_decay * float(flat @ flat),
+            grad.astype(np.float64) + weight_decay * flat,
+        )
+
+    def record(intermediate):
+        result.loss_curve.append(float(intermediate.fun))
+
+    start = params.astype(np.float64)
+    solution = minimize(
+        objective, start, jac=True, method="L-BFGS-B", callback=record,
+        options={"maxiter": max_iter, "ftol": tol * 1e-3, "gtol": 1e-8},
+    )  # fmt: skip
+    if not np.isfinite(solution.fun):
+        params[...] = start
+        result.stop_reason = "diverged"
+        warnings.warn("L-BFGS produced a non-finite loss; kept the initial weights", ConvergenceWarning, stacklevel=3)
+        return result
+    params[...] = solution.x
+    result.n_iter = int(solution.nit)
+    result.best_loss = float(solution.fun)
+    if not result.loss_curve:
+        result.loss_curve.append(result.best_loss)
+    result.stop_reason = "converged" if solution.success else "max_iter"
+    if not solution.success:
+        warnings.warn(
+            f"L-BFGS stopped before converging ({solution.message}); increase max_iter",
+            ConvergenceWarning,
+            stacklevel=3,
         )
     return result

@@ -237,3 +237,11 @@ def test_verbose_is_silent_outside_a_terminal(capsys):
     _fast(verbose=True, max_iter=3).fit(X, y)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_lbfgs_fits_a_small_problem():
+    X, y = _weather_windows(n=300)
+    model = _fast(optimizer="lbfgs", max_iter=150).fit(X, y)
+    assert model.score(X, y) > 0.7
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert model.n_iter_ <= 150

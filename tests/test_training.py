@@ -168,3 +168,16 @@ def test_too_few_windows_for_early_stopping():
     with pytest.raises(ValueError, match="early stopping needs at least one training and one validation window"):
         fit_network(network, params, x, y, rng=np.random.default_rng(0), early_stopping=True,
                     validation_fraction=0.01)
+
+
+def test_lbfgs_matches_the_full_batch_objective():
+    x, y = _windows(_noisy_sine(120), 10)
+    network, params = _network("gru", hidden=6)
+    params = params.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = fit_network(network, params, x, y, rng=np.random.default_rng(0), optimizer="lbfgs", max_iter=60,
+                             weight_decay=1e-3)
+    full = float(np.mean((network.forward(params, x) - y) ** 2)) + 0.5e-3 * float(params @ params)
+    assert result.best_loss == pytest.approx(full, rel=1e-6)
+    assert result.loss_curve[-1] < 0.2 * result.loss_curve[0]
