@@ -317,8 +317,8 @@ def _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_
             grad.astype(np.float64) + weight_decay * flat,
         )
 
-    def record(intermediate):
-        result.loss_curve.append(float(intermediate.fun))
+    def record(intermediate_result):  # SciPy passes an OptimizeResult to this parameter name
+        result.loss_curve.append(float(intermediate_result.fun))
 
     start = params.astype(np.float64)
     solution = minimize(
