@@ -25,6 +25,10 @@ __all__ = ["RNNRegressor"]
 _PREDICT_BATCH = 4096
 
 
+def _r2(prediction, target):
+    return r2_score(target, prediction)
+
+
 class RNNRegressor(RegressorMixin, BaseEstimator):
     """Recurrent neural network regressor (RNN, LSTM, peephole LSTM or GRU) on windows.
 
@@ -309,14 +313,6 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
             optimizer = self.optimizer
         options = {"momentum": self.momentum, "nesterov": self.nesterov} if self.optimizer == "sgd" else {}
-        if self.optimizer == "sgd" and self.momentum == 0:
-            options = {}
-        scorer = None
-        if self.early_stopping:
-
-            def scorer(prediction, target):
-                return r2_score(target, prediction)
-
         with thread_scope(self.n_jobs), warnings.catch_warnings():
             if incremental:  # one epoch by design: "max_iter reached" is not news
                 warnings.filterwarnings("ignore", message="stopped after max_iter", category=ConvergenceWarning)
@@ -330,7 +326,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 shuffle=self.shuffle, clip_norm=self.clip_norm, schedule=self.learning_rate,
                 early_stopping=self.early_stopping and not incremental, validation_fraction=self.validation_fraction,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, verbose=bool(self.verbose),
-                validation_score=scorer,
+                validation_score=_r2 if self.early_stopping else None,
             )  # fmt: skip
         self.params_ = params
         self._optimizer_ = result.optimizer
