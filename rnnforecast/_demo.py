@@ -20,20 +20,13 @@ from .datasets import load_weather
 from .network import RecurrentNetwork
 from .optimizers import Adam
 from .training import train_step
+from .windows import make_windows
 
 __all__ = ["run_demo"]
 
 LOOKBACK = 56
 HORIZON = 14
 HOLDOUT_DAYS = 365
-
-
-def _windows(values: np.ndarray, lookback: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """All ``(lookback, horizon)`` windows of a 1-D array: ``X (n, lookback, 1)``, ``Y (n, horizon)``."""
-    count = len(values) - lookback - horizon + 1
-    index = np.arange(lookback)[None, :] + np.arange(count)[:, None]
-    targets = np.arange(horizon)[None, :] + lookback + np.arange(count)[:, None]
-    return values[index][:, :, None], values[targets]
 
 
 def _fit(x, y, *, cell, hidden_size, epochs, batch_size, learning_rate, seed):
@@ -98,9 +91,10 @@ def run_demo(output: str | Path = "output", *, epochs: int = 40, hidden_size: in
     mean, scale = values[:split].mean(), values[:split].std()
     scaled = (values - mean) / scale
 
-    x_train, y_train = _windows(scaled[:split], LOOKBACK, HORIZON)
+    x_train, y_train, _ = make_windows(scaled[:split], LOOKBACK, HORIZON)
     # Hold-out windows: every origin whose targets fall in the last year.
-    x_test, y_test = _windows(scaled[split - LOOKBACK :], LOOKBACK, HORIZON)
+    x_test, y_test, _ = make_windows(scaled[split - LOOKBACK :], LOOKBACK, HORIZON)
+    x_train, x_test = x_train[:, :, None], x_test[:, :, None]  # (windows, steps, 1 feature)
     started = time.perf_counter()
     with thread_scope(-1):
         network, params, losses = _fit(

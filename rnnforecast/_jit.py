@@ -42,11 +42,11 @@ _log = logging.getLogger("rnnforecast")
 
 FASTMATH_FLAGS = frozenset({"contract", "arcp", "nsz"})
 
-# For ``numba.extending.overload``: generic scalar helpers compiled into kernels.
+# For ``numba.extending.overload``: generic scalar helpers compiled into kernels. No
+# numba-IR inlining: LLVM inlines these small functions anyway, and compiles much faster.
 OVERLOAD_OPTIONS = {
     "jit_options": {"fastmath": set(FASTMATH_FLAGS), "error_model": "numpy"},
     "prefer_literal": False,
-    # (no numba-IR inlining: LLVM inlines these small functions anyway, much faster to compile)
 }
 
 _CACHE_ENABLED = os.environ.get("RNNFORECAST_CACHE", "1").strip().lower() not in {
@@ -70,7 +70,7 @@ def _log_no_cache_once(name: str, error: Exception) -> None:
         _cache_warning_logged = True
 
 
-def kernel(function=None, *, parallel: bool = False, fastmath: bool = True, inline: bool = False):
+def kernel(function=None, *, fastmath: bool = True, inline: bool = False):
     """Compile ``function`` with the project's numba flags.
 
     Parameters
