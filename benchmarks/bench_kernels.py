@@ -308,14 +308,23 @@ def run(quick, threads):
 
 def target_checks(rows, compile_rows):
     """DESIGN section 5 targets: one line per target with the worst row and every miss."""
+
     def small(r):
         return r["batch"] == 64
 
     checks = [
-        ("LSTM training, H <= 64 (B64)", 2.5, "train_ratio",
-         lambda r: r["cell"] == "lstm" and small(r) and r["hidden"] <= 64),
-        ("LSTM training, H = 128 (B64)", 1.3, "train_ratio",
-         lambda r: r["cell"] == "lstm" and small(r) and r["hidden"] == 128),
+        (
+            "LSTM training, H <= 64 (B64)",
+            2.5,
+            "train_ratio",
+            lambda r: r["cell"] == "lstm" and small(r) and r["hidden"] <= 64,
+        ),
+        (
+            "LSTM training, H = 128 (B64)",
+            1.3,
+            "train_ratio",
+            lambda r: r["cell"] == "lstm" and small(r) and r["hidden"] == 128,
+        ),
         ("LSTM training, large config", 2.5, "train_ratio", lambda r: r["cell"] == "lstm" and not small(r)),
         ("GRU and RNN training, all configs", 4.0, "train_ratio", lambda r: r["cell"] in ("gru", "rnn")),
         ("forward, all cells, H <= 64", 2.0, "fwd_ratio", lambda r: r["hidden"] <= 64),

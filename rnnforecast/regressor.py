@@ -57,8 +57,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     loss : {"squared_error", "absolute_error", "huber", "pinball"}, default="squared_error"
     huber_delta : float, default=1.0
         ``delta`` of the Huber loss (in standardised target units).
-    quantile : float, default=0.5
-        Quantile of the pinball loss.
+    quantile : float or array-like of shape (n_outputs,), default=0.5
+        Quantile of the pinball loss, or one quantile per column of ``y``
+        (joint quantile heads).
     optimizer : {"adam", "sgd", "rmsprop", "lbfgs"}, default="adam"
         ``"lbfgs"`` (full batch, SciPy's L-BFGS-B) suits small problems; it
         ignores the batch, schedule, clipping and early-stopping options.
@@ -144,7 +145,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
-        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), "array-like"],
         "optimizer": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions(set(SCHEDULES))],

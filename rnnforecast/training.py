@@ -143,7 +143,7 @@ def _progress_bar(max_iter):
     return tqdm(total=max_iter, unit="epoch", disable=None, leave=False)
 
 
-def _split_validation(n_samples, validation_fraction):
+def split_validation(n_samples, validation_fraction):
     n_validation = int(round(n_samples * validation_fraction))
     if n_validation < 1 or n_samples - n_validation < 1:
         raise ValueError(
@@ -216,7 +216,7 @@ def fit_network(
     if optimizer == "lbfgs":
         return _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_decay, max_iter, tol)
     n_samples = len(x)
-    n_train = _split_validation(n_samples, validation_fraction) if early_stopping else n_samples
+    n_train = split_validation(n_samples, validation_fraction) if early_stopping else n_samples
     if isinstance(optimizer, str):
         options = dict(optimizer_state or {})
         optimizer = OPTIMIZERS[optimizer](

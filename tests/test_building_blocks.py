@@ -32,12 +32,10 @@ def test_gemm_on_submatrices(dtype, trans_a, trans_b):
     a = big_a[1 : 1 + (k if trans_a else m), 2 : 2 + (m if trans_a else k)]
     b = big_b[2 : 2 + (n if trans_b else k), 1 : 1 + (k if trans_b else n)]
     expected = big_c.copy()
-    expected[3 : 3 + m, 1 : 1 + n] = 0.5 * (a.T if trans_a else a) @ (b.T if trans_b else b) + 2.0 * big_c[
-        3 : 3 + m, 1 : 1 + n
-    ]
-    _gemm_submatrix(
-        trans_a, trans_b, big_a, big_b, big_c, m, n, k, 1 * 8 + 2, 8, 2 * 9 + 1, 9, 3 * 6 + 1, 6, 0.5, 2.0
+    expected[3 : 3 + m, 1 : 1 + n] = (
+        0.5 * (a.T if trans_a else a) @ (b.T if trans_b else b) + 2.0 * big_c[3 : 3 + m, 1 : 1 + n]
     )
+    _gemm_submatrix(trans_a, trans_b, big_a, big_b, big_c, m, n, k, 1 * 8 + 2, 8, 2 * 9 + 1, 9, 3 * 6 + 1, 6, 0.5, 2.0)
     np.testing.assert_allclose(big_c, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 

@@ -177,8 +177,9 @@ def test_weights_round_trip_with_torch(cell):
     net = Net()
     state = model.state_dict()
     net.rnn.load_state_dict({k: torch.from_numpy(v) for k, v in state.items() if not k.startswith("head.")})
-    net.head.load_state_dict({"weight": torch.from_numpy(state["head.weight"]),
-                              "bias": torch.from_numpy(state["head.bias"])})
+    net.head.load_state_dict(
+        {"weight": torch.from_numpy(state["head.weight"]), "bias": torch.from_numpy(state["head.bias"])}
+    )
     scaled = torch.from_numpy(((X - model.x_mean_) / model.x_scale_)[:, :, None])
     theirs = net(scaled).detach().numpy() * model.y_scale_ + model.y_mean_
     np.testing.assert_allclose(model.predict(X), theirs, rtol=1e-6, atol=1e-6)
@@ -226,8 +227,11 @@ def test_randomized_search_runs():
 
     X, y = _weather_windows(n=300)
     search = RandomizedSearchCV(
-        _fast(max_iter=5), {"learning_rate_init": loguniform(1e-3, 3e-2), "hidden_size": [4, 8]}, n_iter=3,
-        cv=TimeSeriesSplit(n_splits=2), random_state=0,
+        _fast(max_iter=5),
+        {"learning_rate_init": loguniform(1e-3, 3e-2), "hidden_size": [4, 8]},
+        n_iter=3,
+        cv=TimeSeriesSplit(n_splits=2),
+        random_state=0,
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 3
 

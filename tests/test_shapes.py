@@ -42,9 +42,7 @@ def test_any_shape_matches_reference_and_has_finite_gradients(shape, seed):
         shape["cell"], shape["input_size"], shape["hidden_size"], shape["num_layers"], shape["output_size"], rng
     )
     x = rng.standard_normal((shape["n_samples"], shape["steps"], shape["input_size"]))
-    network = RecurrentNetwork(
-        layout, exact=True, return_sequences=shape["sequences"], max_chunk_width=shape["chunk"]
-    )
+    network = RecurrentNetwork(layout, exact=True, return_sequences=shape["sequences"], max_chunk_width=shape["chunk"])
     out = network.forward(params, x)
     expected = network_forward(layout, params, x, return_sequences=shape["sequences"])
     assert out.shape == expected.shape

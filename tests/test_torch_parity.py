@@ -32,9 +32,7 @@ def _load(module, head, views):
         head.bias.copy_(torch.from_numpy(views["head.bias"]))
 
 
-@pytest.mark.parametrize(
-    "cell, nonlinearity", [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
-)
+@pytest.mark.parametrize("cell, nonlinearity", [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")])
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_matches_torch_nn(cell, nonlinearity, num_layers, return_sequences):

@@ -40,8 +40,17 @@ def _ar2(n=800, seed=0):
 def test_learns_a_noisy_sine_close_to_the_noise_level(cell):
     x, y = _windows(_noisy_sine(), 30)
     network, params = _network(cell)
-    result = fit_network(network, params, x[:450], y[:450], rng=np.random.default_rng(0), learning_rate=1e-2,
-                         max_iter=60, batch_size=32, n_iter_no_change=60)
+    result = fit_network(
+        network,
+        params,
+        x[:450],
+        y[:450],
+        rng=np.random.default_rng(0),
+        learning_rate=1e-2,
+        max_iter=60,
+        batch_size=32,
+        n_iter_no_change=60,
+    )
     rmse = float(np.sqrt(np.mean((network.forward(params, x[450:]) - y[450:]) ** 2)))
     assert rmse < 0.16, rmse  # noise sd is 0.10; predicting 0 would give ~0.71
     assert result.loss_curve[-1] < result.loss_curve[0] / 5
@@ -63,8 +72,18 @@ def test_learns_an_ar2_process_near_the_innovation_noise():
 def test_early_stopping_restores_the_best_validation_weights():
     x, y = _windows(_noisy_sine(400), 20)
     network, params = _network("rnn", hidden=24)
-    result = fit_network(network, params, x, y, rng=np.random.default_rng(0), learning_rate=3e-2, max_iter=80,
-                         early_stopping=True, validation_fraction=0.25, n_iter_no_change=5)
+    result = fit_network(
+        network,
+        params,
+        x,
+        y,
+        rng=np.random.default_rng(0),
+        learning_rate=3e-2,
+        max_iter=80,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=5,
+    )
     assert result.stop_reason == "early_stopping"
     assert len(result.validation_losses) == result.n_iter
     n_train = len(x) - round(len(x) * 0.25)
@@ -98,8 +117,9 @@ def test_convergence_stops_without_warning():
     network, params = _network("gru", hidden=4)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        result = fit_network(network, params, x, y, rng=np.random.default_rng(0), max_iter=500, tol=10.0,
-                             n_iter_no_change=3)
+        result = fit_network(
+            network, params, x, y, rng=np.random.default_rng(0), max_iter=500, tol=10.0, n_iter_no_change=3
+        )
     # The first epoch improves on nothing; three more without improvement stop it.
     assert result.stop_reason == "converged" and result.n_iter == 4
 
@@ -123,8 +143,9 @@ def test_warm_start_continues_the_optimizer():
     network, params = _network("gru", hidden=8)
     first = fit_network(network, params, x, y, rng=np.random.default_rng(0), max_iter=3, n_iter_no_change=99)
     steps = first.optimizer.steps
-    fit_network(network, params, x, y, rng=np.random.default_rng(1), optimizer=first.optimizer, max_iter=2,
-                n_iter_no_change=99)
+    fit_network(
+        network, params, x, y, rng=np.random.default_rng(1), optimizer=first.optimizer, max_iter=2, n_iter_no_change=99
+    )
     assert first.optimizer.steps == steps + 2 * int(np.ceil(len(x) / 64))
 
 
@@ -135,8 +156,18 @@ def test_every_schedule_and_optimizer_reduces_the_loss(name, optimizer, options)
     network, params = _network("gru", hidden=8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = fit_network(network, params, x, y, rng=np.random.default_rng(0), optimizer=optimizer,
-                             optimizer_state=options, learning_rate=1e-2, schedule=name, max_iter=15)
+        result = fit_network(
+            network,
+            params,
+            x,
+            y,
+            rng=np.random.default_rng(0),
+            optimizer=optimizer,
+            optimizer_state=options,
+            learning_rate=1e-2,
+            schedule=name,
+            max_iter=15,
+        )
     assert result.loss_curve[-1] < 0.5 * result.loss_curve[0]
 
 
@@ -157,8 +188,16 @@ def test_zero_sample_weights_ignore_those_windows():
     network, params = _network("gru", hidden=8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit_network(network, params, x, y_corrupted, sample_weight=weights, rng=np.random.default_rng(0),
-                    learning_rate=1e-2, max_iter=20)
+        fit_network(
+            network,
+            params,
+            x,
+            y_corrupted,
+            sample_weight=weights,
+            rng=np.random.default_rng(0),
+            learning_rate=1e-2,
+            max_iter=20,
+        )
     assert float(np.abs(network.forward(params, x[1::2]) - y[1::2]).mean()) < 0.5
 
 
@@ -166,8 +205,7 @@ def test_too_few_windows_for_early_stopping():
     x, y = _windows(_noisy_sine(30), 25)
     network, params = _network("gru", hidden=4)
     with pytest.raises(ValueError, match="early stopping needs at least one training and one validation window"):
-        fit_network(network, params, x, y, rng=np.random.default_rng(0), early_stopping=True,
-                    validation_fraction=0.01)
+        fit_network(network, params, x, y, rng=np.random.default_rng(0), early_stopping=True, validation_fraction=0.01)
 
 
 def test_lbfgs_matches_the_full_batch_objective():
@@ -176,8 +214,9 @@ def test_lbfgs_matches_the_full_batch_objective():
     params = params.astype(np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = fit_network(network, params, x, y, rng=np.random.default_rng(0), optimizer="lbfgs", max_iter=60,
-                             weight_decay=1e-3)
+        result = fit_network(
+            network, params, x, y, rng=np.random.default_rng(0), optimizer="lbfgs", max_iter=60, weight_decay=1e-3
+        )
     full = float(np.mean((network.forward(params, x) - y) ** 2)) + 0.5e-3 * float(params @ params)
     assert result.best_loss == pytest.approx(full, rel=1e-6)
     assert result.loss_curve[-1] < 0.2 * result.loss_curve[0]

@@ -63,9 +63,7 @@ def _fortran_gemm(
     dtype = c.dtype
     if dtype not in _SYMBOLS or a.dtype != dtype or b.dtype != dtype:
         return None
-    signature = types.void(
-        trans_a, trans_b, m, n, k, alpha, a, a_offset, lda, b, b_offset, ldb, beta, c, c_offset, ldc
-    )
+    signature = types.void(trans_a, trans_b, m, n, k, alpha, a, a_offset, lda, b, b_offset, ldb, beta, c, c_offset, ldc)
 
     def codegen(context, builder, sig, args):
         (ta, tb, m_, n_, k_, alpha_, a_, a_off, lda_, b_, b_off, ldb_, beta_, c_, c_off, ldc_) = args

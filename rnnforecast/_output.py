@@ -1,0 +1,100 @@
+"""Shape a forecaster's arrays into the pandas objects users get back (and read future exogenous rows)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._panel import LONG_COLUMNS
+
+__all__ = ["Tail", "future_exog", "point_frame", "quantile_frame", "interval_frame", "interval_from_quantiles"]
+
+
+class Tail(NamedTuple):
+    """The last window of a fitted series: what ``predict`` starts from."""
+
+    values: np.ndarray
+    exog: np.ndarray | None
+    index: pd.Index
+
+
+def future_exog(X, series_id, future: pd.Index, columns: list, layout: str) -> np.ndarray:
+    """Rows of ``X`` for the forecast time stamps of one series: ndarray (len(future), len(columns))."""
+    if isinstance(X, pd.Series):
+        X = X.to_frame()
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}")
+    unique_id, ds, _ = LONG_COLUMNS
+    if layout == "long" and {unique_id, ds} <= set(X.columns):
+        part = X[X[unique_id] == series_id]
+        times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
+        X = part.drop(columns=[unique_id, ds]).set_index(pd.Index(times))
+    absent_columns = [c for c in columns if c not in X.columns]
+    if absent_columns:
+        raise ValueError(f"X lacks the future-known columns {absent_columns}")
+    if X.index.has_duplicates:
+        raise ValueError("X has duplicate timestamps")
+    missing = ~future.isin(X.index)
+    if missing.any():
+        raise ValueError(
+            f"X has no rows for {int(missing.sum())} of the {len(future)} forecast time stamps of series "
+            f"{series_id!r} (first missing: {future[missing][0]}); give X one row per future step"
+        )
+    rows = X.loc[future, columns]
+    bad = [c for c in columns if not pd.api.types.is_numeric_dtype(rows[c])]
+    if bad:
+        raise TypeError(f"X has non-numeric columns {bad}")
+    values = rows.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("X has NaN or infinite values in the forecast rows; future-known columns must be complete")
+    return values
+
+
+def _long(forecaster, blocks, columns) -> pd.DataFrame:
+    unique_id, ds, _ = LONG_COLUMNS
+    frames = []
+    for series_id, (future, table) in zip(forecaster.series_ids_, blocks, strict=True):
+        frame = pd.DataFrame(table, columns=columns)
+        frame.insert(0, ds, future)
+        frame.insert(0, unique_id, series_id)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def point_frame(forecaster, forecasts) -> pd.Series | pd.DataFrame:
+    """Median forecasts ``[(future index, values (horizon,)), ...]`` in the layout of the fitted ``y``."""
+    if forecaster.layout_ == "series":
+        future, values = forecasts[0]
+        return pd.Series(values, index=future, name=forecaster.name_)
+    if forecaster.layout_ == "wide":
+        columns = zip(forecaster.series_ids_, forecasts, strict=True)
+        return pd.DataFrame({key: pd.Series(values, index=future) for key, (future, values) in columns})
+    return _long(forecaster, [(f, v[:, None]) for f, v in forecasts], ["forecast"])
+
+
+def quantile_frame(forecaster, tables, levels) -> pd.DataFrame:
+    """Quantile tables ``[(future index, ndarray (horizon, Q)), ...]``: one column per level."""
+    columns = [float(level) for level in levels]
+    if forecaster.layout_ == "series":
+        future, table = tables[0]
+        return pd.DataFrame(table, index=future, columns=columns)
+    return _long(forecaster, tables, columns)
+
+
+def interval_frame(forecaster, rows) -> pd.DataFrame:
+    """Intervals ``[(future index, ndarray (3, horizon) = forecast, lower, upper), ...]``."""
+    columns = ["forecast", "lower", "upper"]
+    if forecaster.layout_ == "series":
+        future, table = rows[0]
+        return pd.DataFrame(table.T, index=future, columns=columns)
+    return _long(forecaster, [(f, t.T) for f, t in rows], columns)
+
+
+def interval_from_quantiles(bounds: pd.DataFrame) -> pd.DataFrame:
+    """``forecast, lower, upper`` from a three-level quantile frame (lower, median, upper)."""
+    levels = [c for c in bounds.columns if isinstance(c, float)]
+    renamed = bounds.rename(columns=dict(zip(levels, ["lower", "forecast", "upper"], strict=True)))
+    keys = [c for c in renamed.columns if c in LONG_COLUMNS[:2]]
+    return renamed[keys + ["forecast", "lower", "upper"]]

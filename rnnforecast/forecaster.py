@@ -1,0 +1,592 @@
+"""RNNForecaster: forecast pandas series with a recurrent network, with quantiles and intervals."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from . import _output
+from ._features import NORMALIZATIONS, WindowSpec, cut_targets, cut_windows, past_values, series_scale
+from ._layout import CELLS
+from ._panel import MISSING_POLICIES, future_index, to_panel
+from .calendar import calendar_features
+from .regressor import RNNRegressor
+from .training import split_validation
+
+__all__ = ["RNNForecaster", "default_lookback"]
+
+_LOOKBACK_DAYS = {"sub-daily": 7, "daily": 56, "business": 60}
+
+
+def default_lookback(freq) -> int:
+    """Lookback used when ``n_steps=None``: one week of sub-daily steps (at most 336), 56 days, 60 business days,
+    24 weekly/monthly steps, or 24 steps of integer time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> default_lookback(pd.tseries.frequencies.to_offset("h")), default_lookback(None)
+    (168, 24)
+    """
+    if freq is None:
+        return 24
+    if isinstance(freq, pd.offsets.BusinessDay):
+        return _LOOKBACK_DAYS["business"]
+    try:
+        step = pd.Timedelta(freq.nanos)
+    except ValueError:  # weeks, months, quarters, years
+        return 24
+    day = pd.Timedelta(days=1)
+    if step < day:
+        return int(min(336, _LOOKBACK_DAYS["sub-daily"] * day // step))
+    return _LOOKBACK_DAYS["daily"] if step == day else 24
+
+
+class RNNForecaster(BaseEstimator):
+    """Forecast one or many series with a recurrent network, with quantiles and intervals.
+
+    The forecaster cuts windows of ``n_steps`` observations from every series,
+    normalises them (see ``normalize``), and trains one global network (an
+    :class:`RNNRegressor`) whose head outputs every forecast step (``"direct"``)
+    or the next step (``"recursive"``, iterated at predict time), at several
+    quantiles at once (pinball loss). The point forecast is the median.
+
+    Parameters
+    ----------
+    horizon : int, default=1
+        Steps ahead trained for. ``predict`` accepts any horizon up to this with
+        ``strategy="direct"``, and any horizon with ``"recursive"``.
+    n_steps : int or None, default=None
+        Lookback window. ``None`` picks by frequency (:func:`default_lookback`):
+        a week of hourly data, 56 days, 60 business days.
+    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
+    hidden_size : int, default=32
+    num_layers : int, default=1
+    strategy : {"direct", "recursive"}, default="direct"
+    quantiles : tuple of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+        Quantile heads trained jointly; 0.5 is added when absent (it is the point
+        forecast). Predicted quantiles never cross (they are sorted).
+    interval_method : {"conformal", "quantile"}, default="conformal"
+        Default method of :meth:`predict_interval`: split-conformal intervals from
+        the absolute errors on the held-out (most recent) windows, per forecast
+        step; or the trained quantile heads.
+    normalize : {"window", "series"}, default="window"
+        ``"window"``: each window is centred on its last value and scaled by its
+        mean absolute change (level- and volatility-free; suits prices and
+        trending series). ``"series"``: each series is standardised once.
+    calendar : bool, default=True
+        Add sine/cosine calendar features of the target times (hour of day, day of
+        week, day of year: what the frequency resolves). Ignored for integer time.
+    past_exog : list of str or None, default=None
+        Columns of ``X`` known only up to the forecast origin (e.g. trading
+        volume). Every other column of ``X`` is *future-known* (e.g. holidays,
+        planned prices, weather forecasts) and must be given to ``predict`` for
+        the forecast steps.
+    missing : {"error", "interpolate"}, default="error"
+        Missing target values (NaN, or time stamps absent from the regular grid):
+        raise a ValueError, or interpolate linearly in time.
+    freq : str or None, default=None
+        Frequency of the time index (``"D"``, ``"h"``, ``"B"``, ...); inferred when
+        None. Business days may skip market holidays.
+    max_train_size : int or None, default=None
+        Train on at most the last ``max_train_size`` observations of each series.
+    dropout, weight_decay, learning_rate_init, batch_size, max_iter, n_iter_no_change, tol
+        Training options, as in :class:`RNNRegressor`.
+    early_stopping : bool, default=True
+        Hold out the most recent ``validation_fraction`` of the windows (across all
+        series), stop when their loss stops improving and keep the best weights.
+        Needed by conformal intervals, which are calibrated on these windows.
+    validation_fraction : float, default=0.1
+    dtype : {"float32", "float64"}, default="float32"
+    n_jobs : int or None, default=None
+        Threads for the kernels; results do not depend on it.
+    random_state : int, RandomState instance or None, default=None
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    model_ : RNNRegressor
+        The fitted network.
+    series_ids_ : list
+        Names of the fitted series.
+    freq_ : pandas offset or None
+    n_steps_ : int
+    quantiles_ : ndarray
+        Sorted quantile levels of the heads.
+    conformal_scores_ : ndarray of shape (n_calibration, horizon) or None
+        Absolute normalised errors of the median on the held-out windows.
+    loss_curve_, validation_scores_, n_iter_
+        From the training run.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from rnnforecast import RNNForecaster
+    >>> index = pd.date_range("2024-01-01", periods=400, freq="D")
+    >>> y = pd.Series(10 + np.sin(np.arange(400) * 2 * np.pi / 7), index=index, name="demand")
+    >>> model = RNNForecaster(horizon=7, n_steps=21, hidden_size=16, max_iter=30, random_state=0).fit(y)
+    >>> forecast = model.predict()
+    >>> forecast.index[0], len(forecast)
+    (Timestamp('2025-02-04 00:00:00'), 7)
+    >>> bool(np.abs(forecast - (10 + np.sin(np.arange(400, 407) * 2 * np.pi / 7))).max() < 0.3)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"direct", "recursive"})],
+        "quantiles": ["array-like", None],
+        "interval_method": [StrOptions({"conformal", "quantile"})],
+        "normalize": [StrOptions(set(NORMALIZATIONS))],
+        "calendar": ["boolean"],
+        "past_exog": [list, tuple, None],
+        "missing": [StrOptions(set(MISSING_POLICIES))],
+        "freq": [str, None],
+        "max_train_size": [Interval(Integral, 2, None, closed="left"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self, horizon=1, n_steps=None, *, cell="lstm", hidden_size=32, num_layers=1, strategy="direct",
+        quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="conformal", normalize="window",
+        calendar=True, past_exog=None, missing="error", freq=None, max_train_size=None, dropout=0.0,
+        weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100, early_stopping=True,
+        validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", n_jobs=None, random_state=None,
+        verbose=False,
+    ):  # fmt: skip
+        self.horizon = horizon
+        self.n_steps = n_steps
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.strategy = strategy
+        self.quantiles = quantiles
+        self.interval_method = interval_method
+        self.normalize = normalize
+        self.calendar = calendar
+        self.past_exog = past_exog
+        self.missing = missing
+        self.freq = freq
+        self.max_train_size = max_train_size
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---------------------------------------------------------------- set-up
+    def _quantile_levels(self):
+        levels = np.asarray([] if self.quantiles is None else self.quantiles, dtype=np.float64).ravel()
+        if not np.all((levels > 0) & (levels < 1)):
+            raise ValueError(f"quantiles must lie strictly between 0 and 1, got {list(levels)}")
+        return np.unique(np.append(levels, 0.5))
+
+    def _exog_roles(self, names):
+        past = [] if self.past_exog is None else list(self.past_exog)
+        unknown = [name for name in past if name not in names]
+        if unknown:
+            raise ValueError(f"past_exog names columns {unknown} that X does not have (X has {names})")
+        past_columns = np.array([i for i, name in enumerate(names) if name in past], dtype=np.intp)
+        future_columns = np.array([i for i, name in enumerate(names) if name not in past], dtype=np.intp)
+        if self.strategy == "recursive" and len(past_columns):
+            raise ValueError(
+                "strategy='recursive' needs every exogenous column to be known in the future; past-only columns "
+                f"{past} need strategy='direct'"
+            )
+        return past_columns, future_columns
+
+    def _calendar(self, index):
+        if not self.calendar:
+            return np.zeros((len(index), 0))
+        return calendar_features(index, self.freq_).to_numpy()
+
+    def _regressor(self):
+        return RNNRegressor(
+            cell=self.cell, hidden_size=self.hidden_size, num_layers=self.num_layers, dropout=self.dropout,
+            loss="pinball", quantile=np.repeat(self.quantiles_, self.spec_.n_ahead),
+            learning_rate_init=self.learning_rate_init, weight_decay=self.weight_decay, batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change, tol=self.tol, dtype=self.dtype, n_jobs=self.n_jobs,
+            random_state=self.random_state, verbose=self.verbose,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, y, X=None):
+        """Train on the series ``y`` (and exogenous columns ``X``).
+
+        Parameters
+        ----------
+        y : pandas Series, wide DataFrame (one column per series) or long DataFrame (``unique_id, ds, y``)
+            Evenly spaced observations indexed by time (DatetimeIndex, business
+            days, or integer positions). Several series train one global model.
+        X : pandas DataFrame or None
+            Exogenous columns on the same time index (shared by all series), or a
+            long frame ``unique_id, ds, <columns>`` with long ``y``. See
+            ``past_exog`` for which columns must be known in the future.
+
+        Returns
+        -------
+        self : RNNForecaster
+        """
+        levels = self._quantile_levels()
+        n_ahead = self.horizon if self.strategy == "direct" else 1
+        probe = to_panel(y, X, freq=self.freq, missing=self.missing)
+        self.freq_ = probe.freq
+        self.n_steps_ = self.n_steps or default_lookback(self.freq_)
+        minimum = self.n_steps_ + n_ahead
+        panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=minimum)
+        past_columns, future_columns = self._exog_roles(panel.exog_names)
+        n_calendar = self._calendar(panel.index[0][:1]).shape[1]
+        has_future = len(future_columns) + n_calendar > 0
+        self.spec_ = WindowSpec(
+            self.n_steps_, n_ahead, n_ahead if has_future else 0, self.normalize, past_columns, future_columns,
+            n_calendar,
+        )  # fmt: skip
+        self.quantiles_ = levels
+        self.series_ids_, self.layout_, self.name_ = panel.ids, panel.layout, panel.name
+        self.exog_names_ = panel.exog_names
+
+        values, exogs, calendars, scales = [], [], [], []
+        for i in range(panel.n_series):
+            start = 0 if self.max_train_size is None else max(0, len(panel.values[i]) - self.max_train_size)
+            if len(panel.values[i]) - start < minimum:
+                raise ValueError(f"max_train_size={self.max_train_size} leaves fewer than {minimum} observations")
+            values.append(panel.values[i][start:])
+            exogs.append(None if panel.exog is None else panel.exog[i][start:])
+            calendars.append(self._calendar(panel.index[i][start:]))
+            scales.append(series_scale(values[-1], exogs[-1]))
+        self.scales_ = scales
+
+        x, y_norm, times, series_of, origins = self._training_windows(values, exogs, calendars, panel, n_ahead)
+        weight = None
+        if self.early_stopping:
+            n_train = split_validation(len(x), self.validation_fraction)
+            # Drop training windows whose targets overlap the first validation window's targets.
+            gap = times[:n_train] + n_ahead > times[n_train]
+            if gap.all():
+                raise ValueError("the series are too short to hold out validation windows; set early_stopping=False")
+            weight = np.where(np.append(gap, np.zeros(len(x) - n_train, bool)), 0.0, 1.0)
+            weight = None if weight.all() else weight
+        self.model_ = self._regressor()
+        self.model_.fit(x, np.tile(y_norm, (1, len(levels))), sample_weight=weight)
+        self.loss_curve_ = self.model_.loss_curve_
+        self.validation_scores_ = self.model_.validation_scores_
+        self.n_iter_ = self.model_.n_iter_
+
+        self.conformal_scores_ = None
+        if self.early_stopping:
+            validation = slice(n_train, None)
+            held_out = series_of[validation], origins[validation]
+            self.conformal_scores_ = self._calibrate(values, exogs, calendars, *held_out)
+        # Keep only what predict needs: the last window of each series (not the training data).
+        last = slice(-self.n_steps_, None)
+        self._tails = [
+            _output.Tail(v[last], None if e is None else e[last], index[last])
+            for v, e, index in zip(values, exogs, panel.index, strict=True)
+        ]
+        return self
+
+    def _training_windows(self, values, exogs, calendars, panel, n_ahead):
+        spec = self.spec_
+        xs, ys, times, series_of, origins = [], [], [], [], []
+        first_time = min(_position(ix[0], self.freq_, panel.index[0][0]) for ix in panel.index)
+        for i, series in enumerate(values):
+            origin = np.arange(spec.n_steps - 1, len(series) - n_ahead)
+            raw = past_values(series, origin, spec.n_steps)
+            x, centers, scales = cut_windows(raw, exogs[i], calendars[i], origin, spec, self.scales_[i])
+            xs.append(x)
+            ys.append(cut_targets(series, origin, n_ahead, centers, scales))
+            offset = len(panel.values[i]) - len(series)
+            start = _position(panel.index[i][offset], self.freq_, panel.index[0][0]) - first_time
+            times.append(start + origin)
+            series_of.append(np.full(len(origin), i))
+            origins.append(origin)
+        times = np.concatenate(times)
+        order = np.argsort(times, kind="stable")  # most recent windows last, across series
+        return (
+            np.concatenate(xs)[order], np.concatenate(ys)[order], times[order],
+            np.concatenate(series_of)[order], np.concatenate(origins)[order],
+        )  # fmt: skip
+
+    def _calibrate(self, values, exogs, calendars, series_of, origins):
+        """Absolute normalised errors of the median at every held-out origin: ndarray (n, horizon)."""
+        horizon = self.horizon
+        keep = np.array([o + horizon < len(values[s]) for s, o in zip(series_of, origins, strict=True)], bool)
+        if not keep.any():
+            return None
+        series_of, origins = series_of[keep], origins[keep]
+        scores = []
+        for i in np.unique(series_of):
+            origin = origins[series_of == i]
+            median, centers, scales = self._median_normalized(values[i], exogs[i], calendars[i], origin, i, horizon)
+            actual = cut_targets(values[i], origin, horizon, centers, scales)
+            scores.append(np.abs(actual - median))
+        return np.concatenate(scores)
+
+    # --------------------------------------------------------------- predict
+    def _raw_quantiles(self, values, exog, calendar, origins, series, horizon):
+        """Normalised quantile forecasts (W, Q, horizon), with the windows' centres and scales."""
+        spec = self.spec_
+        raw = past_values(values, origins, spec.n_steps)
+        if self.strategy == "direct":
+            x, centers, scales = cut_windows(raw, exog, calendar, origins, spec, self.scales_[series])
+            output = self.model_.predict(x).reshape(len(origins), len(self.quantiles_), spec.n_ahead)
+            return np.sort(output[:, :, :horizon], axis=1), centers, scales
+        # Recursive: forecast one step, append the median to each window, repeat.
+        forecasts = np.empty((len(origins), len(self.quantiles_), horizon))
+        median_column = int(np.searchsorted(self.quantiles_, 0.5))
+        centers = scales = None
+        for step in range(horizon):
+            x, c, s = cut_windows(raw, exog, calendar, np.asarray(origins) + step, spec, self.scales_[series])
+            output = np.sort(self.model_.predict(x).reshape(len(origins), len(self.quantiles_)), axis=1)
+            in_data_units = output * s[:, None] + c[:, None]
+            if step == 0:
+                centers, scales = c, s
+            forecasts[:, :, step] = (in_data_units - centers[:, None]) / scales[:, None]
+            raw = np.column_stack([raw[:, 1:], in_data_units[:, median_column]])
+        return forecasts, centers, scales
+
+    def _median_normalized(self, values, exog, calendar, origins, series, horizon):
+        quantiles, centers, scales = self._raw_quantiles(values, exog, calendar, origins, series, horizon)
+        return quantiles[:, int(np.searchsorted(self.quantiles_, 0.5)), :], centers, scales
+
+    def _future_inputs(self, horizon, X):
+        """Per fitted series: (values, exog rows through the horizon, calendar rows, future index)."""
+        spec = self.spec_
+        needs_future_exog = len(spec.future_columns) > 0
+        if needs_future_exog and X is None:
+            raise ValueError(
+                f"X is required: the columns {[self.exog_names_[i] for i in spec.future_columns]} are future-known "
+                f"(not in past_exog), so predict needs their values for the next {horizon} steps"
+            )
+        inputs = []
+        for i, tail in enumerate(self._tails):
+            future = future_index(tail.index[-1], horizon, self.freq_)
+            rows = max(horizon, spec.n_future)
+            pad_index = future_index(tail.index[-1], rows, self.freq_)
+            exog = None
+            if tail.exog is not None:
+                exog = np.concatenate([tail.exog, np.zeros((rows, tail.exog.shape[1]))])
+                if needs_future_exog:
+                    exog[len(tail.exog) : len(tail.exog) + horizon, spec.future_columns] = _output.future_exog(
+                        X, self.series_ids_[i], future, [self.exog_names_[c] for c in spec.future_columns],
+                        self.layout_,
+                    )  # fmt: skip
+            calendar = self._calendar(tail.index.append(pad_index))
+            inputs.append((tail.values, exog, calendar, future))
+        return inputs
+
+    def _check_horizon(self, horizon):
+        horizon = self.horizon if horizon is None else horizon
+        if not isinstance(horizon, Integral) or horizon < 1:
+            raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+        if self.strategy == "direct" and horizon > self.horizon:
+            raise ValueError(
+                f"this direct model was trained for horizon={self.horizon}; refit with horizon={horizon} or use "
+                "strategy='recursive'"
+            )
+        return int(horizon)
+
+    def _forecast(self, horizon, X):
+        """Quantile forecasts in data units per series: list of (future index, ndarray (Q, horizon), scale)."""
+        check_is_fitted(self)
+        horizon = self._check_horizon(horizon)
+        results = []
+        for i, (values, exog, calendar, future) in enumerate(self._future_inputs(horizon, X)):
+            origin = np.array([len(values) - 1])
+            quantiles, centers, scales = self._raw_quantiles(values, exog, calendar, origin, i, horizon)
+            results.append((future, quantiles[0] * scales[0] + centers[0], scales[0]))
+        return results
+
+    def _forecast_origins(self, panel, origins, horizon):
+        """Quantile forecasts from many origins of a panel in one batched pass per series.
+
+        ``panel`` holds the fitted series (same ids) observed further than the
+        training data; ``origins[i]`` are positions in series ``i``. Returns, per
+        series, an ndarray (W, Q, horizon) in data units and the windows' scales (W,).
+        """
+        check_is_fitted(self)
+        horizon = self._check_horizon(horizon)
+        if list(panel.ids) != list(self.series_ids_):
+            raise ValueError(f"the series {list(panel.ids)[:5]} differ from the fitted ones {self.series_ids_[:5]}")
+        results = []
+        for i in range(panel.n_series):
+            origin = np.asarray(origins[i], dtype=np.intp)
+            if not len(origin):
+                results.append((np.empty((0, len(self.quantiles_), horizon)), np.empty(0)))
+                continue
+            if origin.min() < self.n_steps_ - 1:
+                raise ValueError(f"series {panel.ids[i]!r} has fewer than n_steps={self.n_steps_} values before it")
+            index = panel.index[i]
+            rows = max(horizon, self.spec_.n_future)
+            calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)))
+            exog = panel.exog[i] if panel.exog is not None else None
+            if exog is not None:
+                exog = np.concatenate([exog, np.zeros((rows, exog.shape[1]))])
+            quantiles, centers, scales = self._raw_quantiles(panel.values[i], exog, calendar, origin, i, horizon)
+            results.append((quantiles * scales[:, None, None] + centers[:, None, None], scales))
+        return results
+
+    def predict(self, horizon=None, X=None):
+        """Point forecasts (medians) for the ``horizon`` steps after the end of the training series.
+
+        Parameters
+        ----------
+        horizon : int or None
+            Steps ahead (default: the ``horizon`` trained for).
+        X : pandas DataFrame or None
+            Future-known exogenous columns for the forecast time stamps (required
+            when the model was fitted with such columns).
+
+        Returns
+        -------
+        forecast : pandas Series (one series), wide DataFrame (wide input) or long
+            DataFrame ``unique_id, ds, forecast`` (long input), indexed by the future time stamps.
+        """
+        results = self._forecast(horizon, X)
+        median = int(np.searchsorted(self.quantiles_, 0.5))
+        return _output.point_frame(self, [(future, q[median]) for future, q, _ in results])
+
+    def predict_quantiles(self, horizon=None, X=None, quantiles=None):
+        """Quantile forecasts from the jointly trained quantile heads.
+
+        Parameters
+        ----------
+        horizon, X
+            As in :meth:`predict`.
+        quantiles : sequence of float or None
+            Levels to return (default: the trained ones). Levels between trained
+            ones are interpolated linearly; levels outside them raise ValueError.
+
+        Returns
+        -------
+        quantiles : pandas DataFrame
+            One column per level (non-decreasing across columns), indexed by the
+            future time stamps; for several series a long frame with ``unique_id, ds``.
+        """
+        self._require_quantile_heads()
+        levels = self.quantiles_ if quantiles is None else np.asarray(quantiles, dtype=np.float64).ravel()
+        levels = np.round(levels, 12)  # (1 - 0.9) / 2 is 0.04999999999999999
+        if levels.min() < self.quantiles_[0] or levels.max() > self.quantiles_[-1]:
+            raise ValueError(
+                f"quantiles must lie within the trained levels [{self.quantiles_[0]}, {self.quantiles_[-1]}]; "
+                "refit with those levels in quantiles=..."
+            )
+        tables = []
+        for future, q, _ in self._forecast(horizon, X):
+            table = np.stack([np.interp(levels, self.quantiles_, q[:, k]) for k in range(q.shape[1])])
+            tables.append((future, table))
+        return _output.quantile_frame(self, tables, levels)
+
+    def predict_interval(self, horizon=None, X=None, coverage=0.9, method=None):
+        """Prediction intervals: median forecast with lower and upper bounds.
+
+        Parameters
+        ----------
+        horizon, X
+            As in :meth:`predict`.
+        coverage : float, default=0.9
+            Nominal probability that a future value falls inside its interval.
+        method : {"conformal", "quantile"} or None
+            Default: ``interval_method``. ``"conformal"`` widens the median by the
+            ``coverage`` quantile of the absolute errors on the held-out windows,
+            per step (scaled by each window's normalisation); ``"quantile"`` uses
+            the quantile heads at ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``.
+
+        Returns
+        -------
+        interval : pandas DataFrame with columns ``forecast, lower, upper``
+            (long with ``unique_id, ds`` for several series).
+        """
+        if not 0 < coverage < 1:
+            raise ValueError(f"coverage must lie strictly between 0 and 1, got {coverage!r}")
+        method = self.interval_method if method is None else method
+        if method == "quantile":
+            bounds = self.predict_quantiles(horizon, X, quantiles=[(1 - coverage) / 2, 0.5, (1 + coverage) / 2])
+            return _output.interval_from_quantiles(bounds)
+        if method != "conformal":
+            raise ValueError(f"method must be 'conformal' or 'quantile', got {method!r}")
+        width = self.conformal_width(coverage)
+        median = int(np.searchsorted(self.quantiles_, 0.5))
+        rows = []
+        for future, q, scale in self._forecast(horizon, X):
+            half = width[: len(future)] * scale
+            rows.append((future, np.stack([q[median], q[median] - half, q[median] + half])))
+        return _output.interval_frame(self, rows)
+
+    def conformal_width(self, coverage=0.9):
+        """Half-width of the conformal interval per forecast step, in normalised units: ndarray (horizon,).
+
+        The ``ceil((n + 1) * coverage) / n`` empirical quantile of the ``n``
+        held-out absolute errors (split conformal prediction).
+        """
+        check_is_fitted(self)
+        scores = self.conformal_scores_
+        if scores is None:
+            raise ValueError("conformal intervals need held-out windows: fit with early_stopping=True")
+        n = len(scores)
+        rank = math.ceil((n + 1) * coverage)
+        if rank > n:
+            raise ValueError(
+                f"{n} held-out windows cannot calibrate {coverage:.0%} intervals (need at least "
+                f"{math.ceil(coverage / (1 - coverage))}); raise validation_fraction or use method='quantile'"
+            )
+        return np.sort(scores, axis=0)[rank - 1]
+
+    def _require_quantile_heads(self):
+        check_is_fitted(self)
+        if self.strategy == "recursive":
+            raise ValueError(
+                "quantile heads of a recursive model give one-step quantiles only; use "
+                "predict_interval(method='conformal') or strategy='direct'"
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        tags.requires_fit = True
+        return tags
+
+
+def _position(timestamp, freq, reference) -> int:
+    """Steps from ``reference`` to ``timestamp`` (for ordering windows of several series in time)."""
+    if freq is None:
+        return int(timestamp - reference)
+    if isinstance(freq, pd.offsets.BusinessDay):
+        return int(np.busday_count(reference.date(), timestamp.date()))
+    try:
+        return int((timestamp - reference) // pd.Timedelta(freq.nanos))
+    except ValueError:
+        return len(pd.date_range(reference, timestamp, freq=freq)) - 1

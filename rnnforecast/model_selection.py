@@ -1,0 +1,204 @@
+"""Rolling-origin backtests of a forecaster, with a seasonal-naive baseline."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ._panel import LONG_COLUMNS, _to_wide, to_panel
+from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
+
+__all__ = ["backtest", "BacktestResult", "cutoffs"]
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts and metrics of a rolling-origin backtest.
+
+    Attributes
+    ----------
+    forecasts : pandas.DataFrame
+        One row per series, window and forecast step: ``unique_id, window,
+        cutoff, ds, step, y`` (actual; NaN where unobserved), ``forecast,
+        lower, upper`` and ``naive`` (seasonal naive).
+    metrics : pandas.DataFrame
+        One row per series, window and model (``"rnn"``, ``"seasonal_naive"``):
+        ``mae, rmse, smape, mase, coverage``.
+    season_length : int
+        Season of the naive baseline and of the MASE scale.
+    fit_seconds : float
+        Time spent fitting.
+    """
+
+    forecasts: pd.DataFrame
+    metrics: pd.DataFrame
+    season_length: int
+    fit_seconds: float
+
+    def summary(self) -> pd.DataFrame:
+        """Mean metrics per model over all series and windows."""
+        return summarize(self.metrics, "model")
+
+
+def cutoffs(n_observations: int, horizon: int, n_windows: int, step: int) -> np.ndarray:
+    """Positions of the last observation before each window; the last window ends at the last observation.
+
+    Examples
+    --------
+    >>> cutoffs(100, horizon=10, n_windows=3, step=10).tolist()
+    [69, 79, 89]
+    """
+    last = n_observations - 1 - horizon
+    positions = last - step * np.arange(n_windows - 1, -1, -1)
+    if positions[0] < 1:
+        raise ValueError(
+            f"{n_windows} windows of horizon {horizon} every {step} steps need more than "
+            f"{horizon + step * (n_windows - 1) + 1} observations; the series has {n_observations}"
+        )
+    return positions
+
+
+def _truncate(y, X, cutoff, layout):
+    """The user's ``y`` (and ``X``) up to and including time ``cutoff``, in their own layout."""
+    if layout == "long":
+        unique_id, ds, _ = LONG_COLUMNS
+        times = y[ds] if pd.api.types.is_integer_dtype(y[ds]) else pd.to_datetime(y[ds])
+        return y[times <= cutoff]
+    if isinstance(y, pd.Series | pd.DataFrame):
+        return y.loc[:cutoff]
+    return np.asarray(y)[: cutoff + 1]
+
+
+def _refit_every(refit) -> int | float:
+    if refit is True:
+        return 1
+    if refit is False:
+        return np.inf
+    if isinstance(refit, Integral) and refit >= 1:
+        return int(refit)
+    raise ValueError(f"refit must be True, False or a positive integer (refit every k windows), got {refit!r}")
+
+
+def backtest(
+    forecaster, y, X=None, *, horizon=None, n_windows=5, step=None, refit=True, coverage_level=0.9,
+    interval_method=None, season_length=None,
+):  # fmt: skip
+    """Rolling-origin evaluation: fit up to each cutoff, forecast the next ``horizon`` steps, score.
+
+    Parameters
+    ----------
+    forecaster : RNNForecaster
+        Cloned for every refit; the object passed in is not modified.
+    y, X
+        As in :meth:`RNNForecaster.fit`; the whole history (the windows are its end).
+    horizon : int or None
+        Steps per window (default: the forecaster's ``horizon``).
+    n_windows : int, default=5
+    step : int or None
+        Steps between consecutive cutoffs (default: ``horizon``, so windows tile).
+    refit : bool or int, default=True
+        ``True``: refit at every cutoff. ``False``: fit once, at the first cutoff,
+        and forecast every window from that model (all origins in one batched
+        forward pass). ``k``: refit every ``k`` windows.
+    coverage_level : float, default=0.9
+        Nominal coverage of the reported intervals.
+    interval_method : {"conformal", "quantile"} or None
+        Default: the forecaster's ``interval_method``.
+    season_length : int or None
+        Season of the naive baseline and of the MASE scale (default by frequency,
+        see :func:`rnnforecast.metrics.default_season_length`).
+
+    Returns
+    -------
+    result : BacktestResult
+    """
+    horizon = forecaster.horizon if horizon is None else horizon
+    if not isinstance(horizon, Integral) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+    if not isinstance(n_windows, Integral) or n_windows < 1:
+        raise ValueError(f"n_windows must be a positive integer, got {n_windows!r}")
+    step = horizon if step is None else step
+    if not isinstance(step, Integral) or step < 1:
+        raise ValueError(f"step must be a positive integer, got {step!r}")
+    every = _refit_every(refit)
+    panel = to_panel(y, X, freq=forecaster.freq, missing=forecaster.missing)
+    observed = _observed(y, panel)
+    grid = max(panel.index, key=len)
+    positions = cutoffs(len(grid), horizon, n_windows, step)
+    season = default_season_length(panel.freq) if season_length is None else int(season_length)
+
+    rows, fit_seconds, model = [], 0.0, None
+    for block in range(0, n_windows, 1 if every == np.inf else int(every)):
+        window_ids = list(range(block, n_windows if every == np.inf else min(n_windows, block + int(every))))
+        cutoff_time = grid[positions[window_ids[0]]]
+        model = clone(forecaster)
+        started = time.perf_counter()
+        model.fit(_truncate(y, X, cutoff_time, panel.layout), X)
+        fit_seconds += time.perf_counter() - started
+        width = None
+        method = model.interval_method if interval_method is None else interval_method
+        if method == "conformal":
+            width = model.conformal_width(coverage_level)[:horizon]
+        # (window, position of its cutoff) per series; a series without data at a cutoff skips that window.
+        origins = [
+            [(w, index.get_loc(grid[positions[w]])) for w in window_ids if grid[positions[w]] in index]
+            for index in panel.index
+        ]
+        forecasts = model._forecast_origins(panel, [[p for _, p in pairs] for pairs in origins], horizon)
+        rows += _window_rows(model, panel, observed, origins, forecasts, horizon, width, coverage_level, season)
+    forecasts = pd.DataFrame(rows)
+    metrics = _metrics(forecasts, panel, observed, season)
+    return BacktestResult(forecasts, metrics, season, fit_seconds)
+
+
+def _observed(y, panel):
+    """Actual values on each series' grid, NaN where the user's data had no observation (never interpolated)."""
+    wide, _, _ = _to_wide(y)
+    return [wide[key].reindex(panel.index[i]).to_numpy(dtype=np.float64) for i, key in enumerate(panel.ids)]
+
+
+def _window_rows(model, panel, observed, origins, forecasts, horizon, width, level, season):
+    median = int(np.searchsorted(model.quantiles_, 0.5))
+    low_q, high_q = (1 - level) / 2, (1 + level) / 2
+    rows = []
+    for i, key in enumerate(panel.ids):
+        quantiles, scales = forecasts[i]
+        index = panel.index[i]
+        for j, (window, origin) in enumerate(origins[i]):
+            point = quantiles[j, median]
+            if width is not None:
+                lower, upper = point - width * scales[j], point + width * scales[j]
+            else:
+                lower = np.array([np.interp(low_q, model.quantiles_, quantiles[j, :, k]) for k in range(horizon)])
+                upper = np.array([np.interp(high_q, model.quantiles_, quantiles[j, :, k]) for k in range(horizon)])
+            naive = seasonal_naive(panel.values[i][: origin + 1], horizon, season)
+            for k in range(horizon):
+                rows.append({
+                    "unique_id": key, "window": window, "cutoff": index[origin], "ds": index[origin + 1 + k],
+                    "step": k + 1, "y": observed[i][origin + 1 + k], "forecast": point[k], "lower": lower[k],
+                    "upper": upper[k], "naive": naive[k],
+                })  # fmt: skip
+    return rows
+
+
+def _metrics(forecasts, panel, observed, season):
+    records = []
+    positions = {key: i for i, key in enumerate(panel.ids)}
+    for (key, window), part in forecasts.groupby(["unique_id", "window"], sort=False):
+        i = positions[key]
+        origin = panel.index[i].get_loc(part["cutoff"].iloc[0])
+        history = panel.values[i][: origin + 1]
+        for model_name, column in (("rnn", "forecast"), ("seasonal_naive", "naive")):
+            record = {"unique_id": key, "window": window, "cutoff": part["cutoff"].iloc[0], "model": model_name}
+            record.update(
+                mae=mae(part["y"], part[column]), rmse=rmse(part["y"], part[column]),
+                smape=smape(part["y"], part[column]), mase=mase(part["y"], part[column], history, season),
+                coverage=coverage(part["y"], part["lower"], part["upper"]) if model_name == "rnn" else np.nan,
+            )  # fmt: skip
+            records.append(record)
+    return pd.DataFrame(records)
