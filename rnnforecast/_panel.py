@@ -98,7 +98,7 @@ def infer_frequency(index: pd.Index, freq=None):
 def _looks_like_business_days(index: pd.DatetimeIndex) -> bool:
     if (index.day_of_week >= 5).any() or (index != index.normalize()).any():
         return False
-    gaps = np.diff(index.asi8) // (86_400 * 10**9)
+    gaps = np.diff(index.to_numpy()) // np.timedelta64(1, "D")
     return bool(gaps.min() >= 1 and gaps.max() <= 5)
 
 

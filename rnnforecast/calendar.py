@@ -67,5 +67,5 @@ def _step(index: pd.DatetimeIndex, freq) -> pd.Timedelta:
         except ValueError:  # calendar offsets (B, W, MS, ...) have no fixed length
             return pd.Timedelta(pd.Timestamp("2001-01-01") + offset - pd.Timestamp("2001-01-01"))
     if len(index) >= 2:
-        return pd.Timedelta(int(np.median(np.diff(index.asi8))))
+        return pd.Timedelta(np.sort(np.diff(index.to_numpy()))[(len(index) - 1) // 2])
     return _DAY

@@ -539,6 +539,12 @@ class RNNForecaster(BaseEstimator):
         if method != "conformal":
             raise ValueError(f"method must be 'conformal' or 'quantile', got {method!r}")
         width = self.conformal_width(coverage)
+        steps = self._check_horizon(horizon)
+        if steps > len(width):
+            raise ValueError(
+                f"conformal intervals are calibrated for {len(width)} steps (the horizon trained for); refit with "
+                f"horizon={steps} to get {steps}-step intervals"
+            )
         median = int(np.searchsorted(self.quantiles_, 0.5))
         rows = []
         for future, q, scale in self._forecast(horizon, X):
@@ -565,6 +571,50 @@ class RNNForecaster(BaseEstimator):
             )
         return np.sort(scores, axis=0)[rank - 1]
 
+    def score(self, y, X=None):
+        """Negative mean absolute error of the forecast of ``y``, the observations following the training data.
+
+        This lets scikit-learn's model selection tune the forecaster: with
+        ``GridSearchCV(forecaster, grid, cv=TimeSeriesSplit(test_size=horizon))``
+        and ``search.fit(y)``, each candidate is fitted on a training fold and
+        scored on the steps that follow it (higher is better). ``y`` must start
+        within ``horizon`` steps of the end of the training data (a
+        ``TimeSeriesSplit`` gap is fine) and, for a direct model, end within it.
+
+        Parameters
+        ----------
+        y : pandas Series or wide DataFrame
+            Later observations of the fitted series (same layout as in ``fit``).
+        X : pandas DataFrame or None
+            Future-known exogenous rows covering the forecast steps.
+
+        Returns
+        -------
+        score : float
+            ``-MAE`` over every observed value of ``y``.
+        """
+        check_is_fitted(self)
+        if self.layout_ == "long":
+            raise ValueError("score needs y as a Series or wide DataFrame; use model_selection.backtest for long data")
+        frame = y.to_frame() if isinstance(y, pd.Series) else y
+        if not isinstance(frame, pd.DataFrame) or frame.empty:
+            raise ValueError("score needs y as a non-empty pandas Series or DataFrame following the training data")
+        last = frame.index[-1]
+        end = max(tail.index[-1] for tail in self._tails)
+        horizon = len(_between(end, last, self.freq_)) if last > end else 0
+        if horizon < 1:
+            raise ValueError("y must hold observations after the end of the training data")
+        forecast = self.predict(horizon, X)
+        forecast = forecast.to_frame() if isinstance(forecast, pd.Series) else forecast
+        actual = frame.to_numpy(dtype=np.float64)
+        predicted = forecast.reindex(frame.index).to_numpy(dtype=np.float64)
+        if frame.shape[1] != forecast.shape[1]:
+            raise ValueError(f"y has {frame.shape[1]} series but the model was fitted on {forecast.shape[1]}")
+        keep = np.isfinite(actual)
+        if not np.isfinite(predicted[keep]).all():
+            raise ValueError("y's time stamps do not follow the training data on its frequency grid")
+        return -float(np.mean(np.abs(actual[keep] - predicted[keep])))
+
     def _require_quantile_heads(self):
         check_is_fitted(self)
         if self.strategy == "recursive":
@@ -578,6 +628,13 @@ class RNNForecaster(BaseEstimator):
         tags.non_deterministic = False
         tags.requires_fit = True
         return tags
+
+
+def _between(end, last, freq) -> pd.Index:
+    """Time stamps after ``end`` up to and including ``last``."""
+    if freq is None:
+        return pd.RangeIndex(end + 1, last + 1)
+    return pd.date_range(end, last, freq=freq)[1:]
 
 
 def _position(timestamp, freq, reference) -> int:

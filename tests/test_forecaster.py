@@ -1,0 +1,215 @@
+"""RNNForecaster: input layouts, exogenous columns, strategies, outputs and errors."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+from rnnforecast import RNNForecaster
+from rnnforecast.datasets import load_stock, load_weather
+
+FAST = dict(hidden_size=8, max_iter=8, n_iter_no_change=3, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def seasonal(n=300, period=7, start="2023-01-02", freq="D", name="y", phase=0.0):
+    t = np.arange(n)
+    values = 20 + 5 * np.sin(2 * np.pi * t / period + phase) + 0.1 * np.cos(t / 13)
+    return pd.Series(values, index=pd.date_range(start, periods=n, freq=freq), name=name)
+
+
+def test_single_series_forecast_index_and_values():
+    y = seasonal()
+    model = RNNForecaster(horizon=7, n_steps=14, **{**FAST, "max_iter": 60}).fit(y)
+    forecast = model.predict()
+    assert isinstance(forecast, pd.Series) and forecast.name == "y"
+    pd.testing.assert_index_equal(forecast.index, pd.date_range(y.index[-1] + pd.Timedelta(days=1), periods=7))
+    assert np.isfinite(forecast).all()
+    assert len(model.predict(3)) == 3
+    truth = seasonal(307).iloc[-7:].to_numpy()
+    assert np.abs(forecast.to_numpy() - truth).mean() < 1.0  # the series swings by +-5
+
+
+def test_same_seed_same_forecast_and_input_untouched():
+    y = seasonal()
+    before = y.copy()
+    first = RNNForecaster(horizon=5, n_steps=14, **FAST).fit(y).predict()
+    second = RNNForecaster(horizon=5, n_steps=14, **FAST).fit(y).predict()
+    np.testing.assert_array_equal(first.to_numpy(), second.to_numpy())
+    pd.testing.assert_series_equal(y, before)
+
+
+def test_wide_frame_trains_one_global_model():
+    wide = pd.concat([seasonal(name="a"), seasonal(name="b", phase=1.0) * 3], axis=1)
+    wide.iloc[:20, 1] = np.nan  # series b starts later: leading NaN are trimmed
+    model = RNNForecaster(horizon=4, n_steps=14, **FAST).fit(wide)
+    forecast = model.predict()
+    assert list(forecast.columns) == ["a", "b"] and len(forecast) == 4
+    assert forecast.index[0] == wide.index[-1] + pd.Timedelta(days=1)
+    assert forecast["b"].mean() > 2 * forecast["a"].mean()  # per-series scaling: b lives near 60, a near 20
+
+
+def test_long_frame_with_different_lengths():
+    a, b = seasonal(name="a"), seasonal(n=200, start="2023-04-12", name="b", phase=2.0)
+    long = pd.concat(
+        [pd.DataFrame({"unique_id": key, "ds": s.index, "y": s.to_numpy()}) for key, s in (("a", a), ("b", b))]
+    )
+    model = RNNForecaster(horizon=3, n_steps=14, **FAST).fit(long)
+    forecast = model.predict()
+    assert list(forecast.columns) == ["unique_id", "ds", "forecast"]
+    assert forecast.groupby("unique_id").size().to_dict() == {"a": 3, "b": 3}
+    assert (forecast.groupby("unique_id")["ds"].min() == a.index[-1] + pd.Timedelta(days=1)).all()
+    interval = model.predict_interval()
+    assert list(interval.columns) == ["unique_id", "ds", "forecast", "lower", "upper"]
+
+
+def test_future_known_and_past_only_exogenous_columns():
+    y = seasonal(n=320)
+    X = pd.DataFrame(
+        {"promo": (np.arange(330) % 5 == 0).astype(float), "footfall": np.cos(np.arange(330) / 3)},
+        index=pd.date_range(y.index[0], periods=330),
+    )
+    y = y + 3 * X["promo"].iloc[:320].to_numpy()
+    model = RNNForecaster(horizon=5, n_steps=14, past_exog=["footfall"], **FAST).fit(y, X.iloc[:320])
+    assert model.spec_.n_channels == 1 + 1 + 1 + 1 + 4  # y, footfall, flag, promo, 4 calendar columns
+    with pytest.raises(ValueError, match="X is required.*promo"):
+        model.predict()
+    with pytest.raises(ValueError, match="no rows for 3 of the 5 forecast time stamps"):
+        model.predict(X=X.iloc[:322])
+    forecast = model.predict(X=X)
+    assert len(forecast) == 5 and np.isfinite(forecast).all()
+    changed = X.copy()
+    changed.loc[forecast.index, "promo"] = 1.0
+    assert not np.allclose(model.predict(X=changed), forecast)  # the future column is read
+    with pytest.raises(ValueError, match="past_exog names columns"):
+        RNNForecaster(past_exog=["nope"], **FAST).fit(y, X.iloc[:320])
+    with pytest.raises(ValueError, match="recursive.*known in the future"):
+        RNNForecaster(strategy="recursive", past_exog=["footfall"], **FAST).fit(y, X.iloc[:320])
+
+
+def test_recursive_strategy_forecasts_beyond_training_horizon():
+    y = seasonal()
+    model = RNNForecaster(horizon=3, n_steps=14, strategy="recursive", **FAST).fit(y)
+    forecast = model.predict(10)
+    assert len(forecast) == 10 and np.isfinite(forecast).all()
+    interval = model.predict_interval(3)
+    assert (interval["lower"] <= interval["forecast"]).all() and (interval["forecast"] <= interval["upper"]).all()
+    with pytest.raises(ValueError, match="calibrated for 3 steps"):
+        model.predict_interval(10)
+    with pytest.raises(ValueError, match="one-step quantiles"):
+        model.predict_quantiles()
+    direct = RNNForecaster(horizon=3, n_steps=14, **FAST).fit(y)
+    with pytest.raises(ValueError, match="trained for horizon=3"):
+        direct.predict(4)
+
+
+def test_quantiles_never_cross_and_intervals_contain_median():
+    y = seasonal()
+    model = RNNForecaster(horizon=7, n_steps=14, quantiles=(0.1, 0.9, 0.3), **FAST).fit(y)
+    np.testing.assert_array_equal(model.quantiles_, [0.1, 0.3, 0.5, 0.9])
+    table = model.predict_quantiles()
+    assert list(table.columns) == [0.1, 0.3, 0.5, 0.9]
+    assert (np.diff(table.to_numpy(), axis=1) >= 0).all()
+    assert list(model.predict_quantiles(quantiles=[0.2]).columns) == [0.2]
+    with pytest.raises(ValueError, match="within the trained levels"):
+        model.predict_quantiles(quantiles=[0.05])
+    for method in ("conformal", "quantile"):
+        interval = model.predict_interval(coverage=0.8, method=method)
+        assert list(interval.columns) == ["forecast", "lower", "upper"]
+        assert (interval["lower"] <= interval["forecast"]).all() and (interval["forecast"] <= interval["upper"]).all()
+    narrow, wide = model.conformal_width(0.5), model.conformal_width(0.9)
+    assert (narrow <= wide).all()
+    with pytest.raises(ValueError, match="cannot calibrate"):
+        model.conformal_width(0.999)
+
+
+def test_business_days_with_holidays_and_integer_index():
+    prices = load_stock()["Close"].iloc[-300:]
+    model = RNNForecaster(horizon=5, n_steps=20, **FAST).fit(prices)
+    forecast = model.predict()
+    assert model.freq_.freqstr == "B"
+    assert forecast.index[0] == pd.Timestamp("2017-11-13")  # the Monday after Friday 2017-11-10
+    assert (forecast.index.day_of_week < 5).all()
+    numbers = pd.Series(seasonal().to_numpy())
+    integer_model = RNNForecaster(horizon=2, n_steps=14, **FAST).fit(numbers)
+    assert list(integer_model.predict().index) == [300, 301]
+
+
+def test_missing_values_policy():
+    y = seasonal()
+    y.iloc[100] = np.nan
+    with pytest.raises(ValueError, match="1 missing values.*missing='interpolate'"):
+        RNNForecaster(**FAST).fit(y)
+    holes = seasonal().drop(seasonal().index[[50, 51]])
+    with pytest.raises(ValueError, match="2 missing values"):
+        RNNForecaster(freq="D", **FAST).fit(holes)
+    model = RNNForecaster(horizon=2, n_steps=14, missing="interpolate", freq="D", **FAST).fit(holes)
+    assert np.isfinite(model.predict()).all()
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda y: y.iloc[::-1], ValueError, "not sorted"),
+        (lambda y: pd.concat([y, y.iloc[-1:]]), ValueError, "duplicate timestamps"),
+        (lambda y: y.iloc[:10], ValueError, "at least 21 are needed"),
+        (lambda y: y.drop(y.index[[3, 40, 41, 90]]), ValueError, "cannot infer the frequency"),
+        (lambda y: y.astype(str), TypeError, "non-numeric"),
+        (lambda y: y.reset_index(drop=True).set_axis([f"d{i}" for i in range(len(y))]), TypeError, "indexed by time"),
+        (lambda y: y.replace(y.iloc[5], np.inf), ValueError, "infinite"),
+        (lambda y: y.to_numpy()[:, None, None], ValueError, "1-D or 2-D"),
+        (lambda y: pd.DataFrame({"unique_id": ["a"] * len(y), "ds": y.index, "value": y.to_numpy()}), None, None),
+    ],
+)
+def test_bad_series_get_clear_errors(make, error, words):
+    y = make(seasonal())
+    if error is None:  # a long frame without a "y" column is read as a wide frame with a non-numeric column
+        with pytest.raises(TypeError, match="non-numeric"):
+            RNNForecaster(horizon=7, n_steps=14, **FAST).fit(y)
+        return
+    with pytest.raises(error, match=words):
+        RNNForecaster(horizon=7, n_steps=14, **FAST).fit(y)
+
+
+def test_invalid_parameters_and_horizon():
+    y = seasonal()
+    with pytest.raises(ValueError, match="strategy"):
+        RNNForecaster(strategy="sideways").fit(y)
+    with pytest.raises(ValueError, match="quantiles must lie strictly between 0 and 1"):
+        RNNForecaster(quantiles=(0.0, 0.5), **FAST).fit(y)
+    model = RNNForecaster(horizon=3, n_steps=14, **FAST).fit(y)
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="horizon must be a positive integer"):
+            model.predict(bad)
+    with pytest.raises(ValueError, match="coverage"):
+        model.predict_interval(coverage=1.2)
+
+
+def test_clone_pickle_and_small_state():
+    y = seasonal()
+    model = RNNForecaster(horizon=7, n_steps=14, **FAST)
+    assert clone(model).get_params() == model.get_params()
+    model.fit(y)
+    restored = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_series_equal(restored.predict(), model.predict())
+    pd.testing.assert_frame_equal(restored.predict_interval(), model.predict_interval())
+    assert len(pickle.dumps(model)) < 60_000  # the last window of each series is kept, not the training data
+
+
+def test_real_weather_slice_beats_last_value():
+    y = load_weather("daily")["temp_max"]
+    train, test = y.iloc[:-14], y.iloc[-14:]
+    model = RNNForecaster(horizon=14, hidden_size=16, max_iter=30, random_state=0).fit(train)
+    error = np.abs(model.predict().to_numpy() - test.to_numpy()).mean()
+    naive = np.abs(train.iloc[-1] - test.to_numpy()).mean()
+    assert error < naive
