@@ -133,8 +133,9 @@ def backtest(
     season = default_season_length(panel.freq) if season_length is None else int(season_length)
 
     rows, fit_seconds, model = [], 0.0, None
-    for block in range(0, n_windows, 1 if every == np.inf else int(every)):
-        window_ids = list(range(block, n_windows if every == np.inf else min(n_windows, block + int(every))))
+    block_size = n_windows if every == np.inf else int(every)
+    for block in range(0, n_windows, block_size):
+        window_ids = list(range(block, min(n_windows, block + block_size)))
         cutoff_time = grid[positions[window_ids[0]]]
         model = clone(forecaster)
         started = time.perf_counter()

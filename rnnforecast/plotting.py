@@ -1,0 +1,153 @@
+"""Plots of forecasts, backtests and training curves (matplotlib; every function returns its Axes).
+
+The functions draw on the ``ax`` given, or on a new figure made with
+:class:`matplotlib.figure.Figure` (no pyplot state, no ``show()``), so they work
+the same in scripts, notebooks and servers. Save with ``ax.figure.savefig(path)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_forecast", "plot_backtest", "plot_loss"]
+
+
+def _axes(ax, figsize=(10, 4)):
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def plot_forecast(history, forecast, interval=None, *, n_history=None, ax=None, title=None, coverage=None):
+    """History, point forecast and (optionally) the prediction-interval band.
+
+    Parameters
+    ----------
+    history : pandas Series
+        Observed values (the end of the fitted series).
+    forecast : pandas Series
+        Point forecast indexed by future time stamps (``RNNForecaster.predict``).
+    interval : pandas DataFrame or None
+        ``lower`` and ``upper`` columns on the forecast index
+        (``RNNForecaster.predict_interval``).
+    n_history : int or None
+        Show only the last ``n_history`` observations (default: 5 times the
+        forecast length, at least 100).
+    ax : matplotlib Axes or None
+    title : str or None
+    coverage : float or None
+        Nominal coverage, for the band's legend label.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> history = pd.Series(range(10), index=pd.date_range("2024-01-01", periods=10), dtype=float)
+    >>> forecast = pd.Series([10.0, 11.0], index=pd.date_range("2024-01-11", periods=2))
+    >>> ax = plot_forecast(history, forecast)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['observed', 'forecast']
+    """
+    ax = _axes(ax)
+    n_history = n_history or max(100, 5 * len(forecast))
+    recent = history.iloc[-n_history:]
+    ax.plot(recent.index, recent.to_numpy(dtype=float), color="0.35", lw=1.0, label="observed")
+    # Join the forecast to the last observation so the line is continuous.
+    joined = pd.concat([recent.iloc[-1:], forecast])
+    ax.plot(joined.index, joined.to_numpy(dtype=float), color="tab:red", lw=1.8, label="forecast")
+    if interval is not None:
+        label = "interval" if coverage is None else f"{coverage:.0%} interval"
+        ax.fill_between(
+            interval.index, interval["lower"].to_numpy(dtype=float), interval["upper"].to_numpy(dtype=float),
+            color="tab:red", alpha=0.2, lw=0, label=label,
+        )  # fmt: skip
+    ax.axvline(recent.index[-1], color="0.5", ls=":", lw=1)
+    ax.set_title(title or (f"{history.name}: forecast" if history.name is not None else "forecast"))
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_backtest(result, *, unique_id=None, history=None, ax=None, title=None):
+    """Each backtest window's forecast and interval over the actual values.
+
+    Parameters
+    ----------
+    result : BacktestResult
+        From :func:`rnnforecast.model_selection.backtest`.
+    unique_id : object or None
+        Series to draw (default: the first).
+    history : pandas Series or None
+        The full observed series, drawn behind the windows (default: the actual
+        values of the windows only).
+    ax, title
+        As in :func:`plot_forecast`.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    ax = _axes(ax, figsize=(11, 4))
+    frame = result.forecasts
+    unique_id = frame["unique_id"].iloc[0] if unique_id is None else unique_id
+    frame = frame[frame["unique_id"] == unique_id]
+    if frame.empty:
+        raise ValueError(f"the backtest has no series {unique_id!r}")
+    if history is not None:
+        start = frame["ds"].min() - 3 * (frame["ds"].max() - frame["ds"].min()) / max(1, frame["window"].nunique())
+        shown = history.loc[start:]
+        ax.plot(shown.index, shown.to_numpy(dtype=float), color="0.35", lw=0.9, label="observed")
+    else:
+        ax.plot(frame["ds"], frame["y"], color="0.35", lw=0.9, label="observed")
+    for window, part in frame.groupby("window"):
+        first = window == frame["window"].min()
+        ax.fill_between(part["ds"], part["lower"], part["upper"], color="tab:red", alpha=0.18, lw=0,
+                        label="interval" if first else None)  # fmt: skip
+        ax.plot(part["ds"], part["forecast"], color="tab:red", lw=1.3, label="forecast" if first else None)
+        ax.plot(part["ds"], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
+        ax.axvline(part["cutoff"].iloc[0], color="0.6", ls=":", lw=0.7)
+    summary = result.metrics[result.metrics["unique_id"] == unique_id].groupby("model")["mase"].mean()
+    ax.set_title(title or f"{unique_id}: backtest, MASE rnn {summary.get('rnn', np.nan):.2f} vs seasonal naive "
+                 f"{summary.get('seasonal_naive', np.nan):.2f}")  # fmt: skip
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_loss(forecaster, *, ax=None, title=None):
+    """Training loss per epoch, and the validation R² when early stopping ran.
+
+    Parameters
+    ----------
+    forecaster : fitted RNNForecaster or RNNRegressor
+    ax, title
+        As in :func:`plot_forecast`.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    ax = _axes(ax, figsize=(6, 3.5))
+    losses = np.asarray(forecaster.loss_curve_, dtype=float)
+    epochs = np.arange(1, len(losses) + 1)
+    ax.plot(epochs, losses, color="tab:blue", label="training loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (normalised units)")
+    scores = getattr(forecaster, "validation_scores_", None)
+    if scores:
+        twin = ax.twinx()
+        twin.plot(np.arange(1, len(scores) + 1), scores, color="tab:orange", label="validation R²")
+        twin.set_ylabel("validation R²")
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="center right", fontsize=8)
+    else:
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(title or "training curve")
+    ax.grid(alpha=0.3)
+    return ax
