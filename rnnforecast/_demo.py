@@ -1,137 +1,133 @@
-"""The main job behind ``make demo``: forecast a bundled real series end to end.
+"""The main job behind ``make demo``: forecast every bundled real series end to end.
 
-For now (before the estimators exist) the demo drives the network and optimizer
-directly: it trains an LSTM on Seattle's daily maximum temperature, evaluates it
-on the last year against two naive forecasts, and writes the final forecast and a
-plot.
+For each series (stock prices, daily and hourly weather, hourly traffic) the demo
+runs a rolling-origin backtest of the default :class:`RNNForecaster` against the
+seasonal-naive forecast, then refits on all the data and writes the next
+forecast with its 90 % interval, a forecast plot and a backtest plot.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 
-from ._jit import thread_scope
-from ._layout import initialize_parameters, make_layout
-from .datasets import load_weather
-from .network import RecurrentNetwork
-from .optimizers import Adam
-from .training import train_step
-from .windows import make_windows
+from .datasets import load_stock, load_traffic, load_weather
+from .forecaster import RNNForecaster
+from .model_selection import backtest
+from .plotting import plot_backtest, plot_forecast
 
-__all__ = ["run_demo"]
-
-LOOKBACK = 56
-HORIZON = 14
-HOLDOUT_DAYS = 365
+__all__ = ["DEMO_SERIES", "DemoSeries", "load_demo_series", "run_demo"]
 
 
-def _fit(x, y, *, cell, hidden_size, epochs, batch_size, learning_rate, seed):
-    rng = np.random.default_rng(seed)
-    layout = make_layout(cell, input_size=1, hidden_size=hidden_size, num_layers=1, output_size=y.shape[1])
-    params = initialize_parameters(layout, rng)
-    grad = np.zeros_like(params)
-    network = RecurrentNetwork(layout)
-    optimizer = Adam(params.size, learning_rate=learning_rate)
-    x = x.astype(np.float32)
-    y = y.astype(np.float32)
-    losses = []
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        epoch_loss = 0.0
-        for start in range(0, len(x), batch_size):
-            batch = order[start : start + batch_size]
-            epoch_loss += train_step(network, optimizer, params, grad, x[batch], y[batch]) * len(batch)
-        losses.append(epoch_loss / len(x))
-    return network, params, losses
+@dataclass(frozen=True)
+class DemoSeries:
+    """One bundled series and how it is forecast and evaluated."""
+
+    title: str
+    unit: str
+    horizon: int
+    season_length: int
+    baseline: str
+    n_windows: int
+    step: int
+    options: dict = field(default_factory=dict)
 
 
-def _plot(history: pd.Series, holdout: pd.DataFrame, forecast: pd.Series, path: Path) -> None:
-    from matplotlib.figure import Figure
+DEMO_SERIES = {
+    "stock": DemoSeries(
+        "MSFT daily close", "USD", horizon=5, season_length=1, baseline="random walk (last close)",
+        n_windows=12, step=20, options={"max_train_size": 1000},
+    ),
+    "weather_daily": DemoSeries(
+        "Seattle daily maximum temperature", "°C", horizon=14, season_length=365,
+        baseline="same day last year", n_windows=12, step=28,
+    ),
+    "weather_hourly": DemoSeries(
+        "Shanghai hourly temperature", "°C", horizon=24, season_length=24, baseline="same hour yesterday",
+        n_windows=12, step=24 * 14, options={"missing": "interpolate", "max_train_size": 24 * 7 * 26},
+    ),
+    "traffic": DemoSeries(
+        "I-94 hourly traffic volume", "vehicles/h", horizon=24, season_length=168,
+        baseline="same hour last week", n_windows=12, step=24 * 7,
+        options={"missing": "interpolate", "max_train_size": 24 * 7 * 26},
+    ),
+}  # fmt: skip
 
-    figure = Figure(figsize=(11, 4.5), layout="constrained")
-    axes = figure.add_subplot()
-    recent = history.iloc[-2 * HOLDOUT_DAYS :]
-    axes.plot(recent.index, recent.to_numpy(), color="0.55", lw=0.9, label="observed")
-    axes.plot(holdout.index, holdout["lstm_day1"], color="tab:blue", lw=0.9, label="LSTM, 1 day ahead (hold-out)")
-    axes.plot(forecast.index, forecast.to_numpy(), color="tab:red", lw=2.0, label=f"LSTM forecast, next {HORIZON} days")
-    axes.axvline(holdout.index[0], color="0.3", ls=":", lw=1)
-    axes.set_title("Seattle daily maximum temperature: rnnforecast LSTM")
-    axes.set_ylabel("°C")
-    axes.legend(loc="upper left", fontsize=8)
-    axes.grid(alpha=0.3)
-    figure.savefig(path, dpi=110)
+
+def load_demo_series(name: str) -> pd.Series:
+    """The target series of a :data:`DEMO_SERIES` entry, as the demo uses it."""
+    if name == "stock":
+        return load_stock()["Close"]
+    if name == "weather_daily":
+        return load_weather("daily")["temp_max"]
+    if name == "weather_hourly":
+        return load_weather("hourly")["TEMP"].loc["2013-01-01":]
+    if name == "traffic":  # the dense stretch after the source's 10-month gap (2014-08 to 2015-06)
+        return load_traffic()["traffic_volume"].loc["2015-07-01":]
+    raise ValueError(f"unknown demo series {name!r}; choose one of {sorted(DEMO_SERIES)}")
 
 
-def run_demo(output: str | Path = "output", *, epochs: int = 40, hidden_size: int = 32, seed: int = 0) -> pd.DataFrame:
-    """Train, evaluate and forecast on the bundled Seattle daily weather series.
+def run_demo(output: str | Path = "output", *, quick: bool = False, seed: int = 0) -> pd.DataFrame:
+    """Backtest and forecast every bundled series; write forecasts, plots and a metrics table.
 
     Parameters
     ----------
     output : str or Path, default="output"
-        Folder for ``forecast_weather.csv``, ``holdout_weather.csv`` and
-        ``forecast_weather.png`` (created if missing).
-    epochs, hidden_size, seed : int
-        Training length, LSTM width and random seed.
+        Folder for ``forecast_<series>.csv``/``.png``, ``backtest_<series>.png`` and
+        ``metrics.csv`` (created if missing).
+    quick : bool, default=False
+        Few epochs and windows: a smoke run, not a measurement.
+    seed : int, default=0
 
     Returns
     -------
     metrics : pandas.DataFrame
-        Mean absolute error (°C) on the hold-out year of the LSTM and of two naive
-        forecasts, by horizon.
+        Per series: MASE, sMAPE and MAE of the forecaster and of the seasonal
+        naive forecast, and the empirical coverage of the 90 % intervals.
     """
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    series = load_weather("daily")["temp_max"]
-    values = series.to_numpy(dtype=np.float64)
-    split = len(values) - HOLDOUT_DAYS
-    mean, scale = values[:split].mean(), values[:split].std()
-    scaled = (values - mean) / scale
-
-    x_train, y_train, _ = make_windows(scaled[:split], LOOKBACK, HORIZON)
-    # Hold-out windows: every origin whose targets fall in the last year.
-    x_test, y_test, _ = make_windows(scaled[split - LOOKBACK :], LOOKBACK, HORIZON)
-    x_train, x_test = x_train[:, :, None], x_test[:, :, None]  # (windows, steps, 1 feature)
-    started = time.perf_counter()
-    with thread_scope(-1):
-        network, params, losses = _fit(
-            x_train, y_train, cell="lstm", hidden_size=hidden_size, epochs=epochs,
-            batch_size=64, learning_rate=3e-3, seed=seed,
-        )  # fmt: skip
-        predicted = network.forward(params, x_test).astype(np.float64) * scale + mean
-        final = network.forward(params, scaled[-LOOKBACK:][None, :, None]).astype(np.float64)[0] * scale + mean
-    seconds = time.perf_counter() - started
-
-    actual = y_test * scale + mean
-    last_value = values[split - 1 : split - 1 + len(actual)][:, None] * np.ones(HORIZON)
-    origins = np.arange(split - 1, split - 1 + len(actual))
-    same_day_last_year = values[origins[:, None] + 1 + np.arange(HORIZON) - 365]
-    metrics = pd.DataFrame(
-        {
-            "lstm": np.abs(predicted - actual).mean(axis=0),
-            "naive_last_value": np.abs(last_value - actual).mean(axis=0),
-            "naive_same_day_last_year": np.abs(same_day_last_year - actual).mean(axis=0),
-        },
-        index=pd.RangeIndex(1, HORIZON + 1, name="days_ahead"),
-    )
-
-    future_index = pd.date_range(series.index[-1] + pd.Timedelta(days=1), periods=HORIZON, freq="D")
-    forecast = pd.Series(final, index=future_index, name="temp_max_forecast")
-    forecast.to_csv(output / "forecast_weather.csv", index_label="date")
-    holdout_index = series.index[split : split + len(actual)]
-    holdout = pd.DataFrame({"observed": actual[:, 0], "lstm_day1": predicted[:, 0]}, index=holdout_index)
-    holdout.to_csv(output / "holdout_weather.csv", index_label="date")
-    metrics.to_csv(output / "metrics_weather.csv")
-    _plot(series, holdout, forecast, output / "forecast_weather.png")
-
-    print(f"Seattle daily max temperature: trained an LSTM(hidden={hidden_size}) on {len(x_train)} windows,")
-    print(f"{epochs} epochs in {seconds:.1f} s (final training loss {losses[-1]:.3f}, scaled units).")
-    print(f"Mean absolute error (°C) on the hold-out year ({len(actual)} forecast origins):")
-    summary = metrics.loc[[1, 7, 14]].round(2)
-    summary.loc["mean"] = metrics.mean().round(2)
-    print(summary.to_string())
-    print(f"Wrote {output / 'forecast_weather.csv'}, {output / 'forecast_weather.png'} and the hold-out table.")
+    rows = []
+    for name, spec in DEMO_SERIES.items():
+        series = load_demo_series(name)
+        options = dict(spec.options, random_state=seed, n_jobs=-1)
+        if quick:
+            options.update(max_iter=3, max_train_size=min(options.get("max_train_size", 10**9), 2000))
+        forecaster = RNNForecaster(horizon=spec.horizon, **options)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result = backtest(
+                forecaster, series, n_windows=2 if quick else spec.n_windows, step=spec.step, refit=False,
+                season_length=spec.season_length,
+            )  # fmt: skip
+            model = forecaster.fit(series)
+        seconds = time.perf_counter() - started
+        interval = model.predict_interval(coverage=0.9)
+        interval.to_csv(output / f"forecast_{name}.csv", index_label="time")
+        ax = plot_forecast(series, interval["forecast"], interval, coverage=0.9,
+                           title=f"{spec.title}: {spec.horizon}-step forecast ({spec.unit})")  # fmt: skip
+        ax.figure.savefig(output / f"forecast_{name}.png", dpi=110)
+        ax = plot_backtest(result, history=series, title=f"{spec.title}: backtest windows ({spec.unit})")
+        ax.figure.savefig(output / f"backtest_{name}.png", dpi=110)
+        summary = result.summary()
+        rows.append({
+            "series": name, "horizon": spec.horizon, "windows": result.forecasts["window"].nunique(),
+            "mase_rnn": summary.loc["rnn", "mase"], "mase_naive": summary.loc["seasonal_naive", "mase"],
+            "smape_rnn": summary.loc["rnn", "smape"], "smape_naive": summary.loc["seasonal_naive", "smape"],
+            "mae_rnn": summary.loc["rnn", "mae"], "mae_naive": summary.loc["seasonal_naive", "mae"],
+            "coverage_90": summary.loc["rnn", "coverage"], "baseline": spec.baseline, "seconds": seconds,
+        })  # fmt: skip
+        print(f"{spec.title}: backtest and final fit in {seconds:.0f} s; wrote forecast_{name}.csv/.png", flush=True)
+    metrics = pd.DataFrame(rows).set_index("series")
+    metrics.to_csv(output / "metrics.csv")
+    with pd.option_context("display.width", 160):
+        print("\nRolling-origin backtest (no refit between windows); lower MASE/sMAPE is better:")
+        print(metrics.drop(columns=["mae_rnn", "mae_naive"]).round(3).to_string())
+    print(f"\nWrote forecasts, plots and metrics.csv to {output}/")
     return metrics

@@ -7,22 +7,29 @@ channel               value
 ====================  =============================================================
 target                ``(y[s] - center) / scale`` for the ``n_steps`` past steps, 0 after
 past exogenous        standardised values for past steps, 0 after
-observed flag         1 for past steps, 0 for the future steps (only with future channels)
+observed flag         1 for past steps, 0 for the future steps (only with future steps)
 future exogenous      standardised values, past and future steps
 calendar              sine/cosine encodings, past and future steps
+baseline              ``(base[k] - center) / scale`` on future step ``k``, 0 before
+                      (``"window"`` normalisation with a season longer than 1)
 ====================  =============================================================
 
 Future steps (``n_future`` of them) are appended only when some channel is known
-in the future, so the recurrent state has read the future calendar and exogenous
-values when the head forecasts. Targets are ``(y[t + k] - center) / scale`` for
-``k = 1..n_ahead``.
+in the future, so the recurrent state has read the future calendar, exogenous
+values and baseline when the head forecasts. Targets are
+``(y[t + k] - base[k]) / scale`` for ``k = 1..n_ahead``.
 
-``center`` and ``scale`` depend on the normalisation: ``"series"`` uses the
-series' mean and standard deviation (from training); ``"window"`` uses the last
-observed value of the window and the mean absolute step-to-step change inside the
-window (floored at a tenth of the series' typical change), which makes the model
-invariant to the level and local volatility of the series: stock prices over
-thirty years, or traffic at 3 a.m. and at rush hour.
+The normalisation sets ``center``, ``base`` and ``scale``:
+
+* ``"series"``: the series' training mean (as centre and base) and standard
+  deviation;
+* ``"window"``: the centre is the window's last value, the base of step ``k`` is
+  the seasonal-naive forecast ``y[t + k - m ceil(k / m)]`` (the last value when
+  the season ``m`` is 1), and the scale is the window's mean absolute
+  step-to-step change (floored at a tenth of the series' typical change). The
+  network thus learns a correction to the seasonal-naive forecast, invariant to
+  the level and local volatility of the series: stock prices over thirty years,
+  or traffic at 3 a.m. and at rush hour.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ class WindowSpec:
     n_ahead: int  # targets per window
     n_future: int  # future steps appended to each window (0 without future channels)
     normalize: str
+    season_length: int
     past_columns: np.ndarray  # indices of past-only exogenous columns
     future_columns: np.ndarray  # indices of future-known exogenous columns
     n_calendar: int
@@ -64,9 +72,15 @@ class WindowSpec:
         return self.n_future > 0
 
     @property
+    def has_baseline(self) -> bool:
+        return self.normalize == "window" and self.season_length > 1
+
+    @property
     def n_channels(self) -> int:
-        past = 1 + len(self.past_columns)
-        return past + (1 + len(self.future_columns) + self.n_calendar if self.has_future else 0)
+        if not self.has_future:
+            return 1 + len(self.past_columns)
+        extra = 1 + len(self.future_columns) + self.n_calendar + int(self.has_baseline)
+        return 1 + len(self.past_columns) + extra
 
     @property
     def length(self) -> int:
@@ -90,21 +104,22 @@ def series_scale(values: np.ndarray, exog: np.ndarray | None) -> SeriesScale:
     return SeriesScale(float(values.mean()), _robust_std(values), step, exog_mean, exog_std)
 
 
-def _centers_and_scales(windows: np.ndarray, spec: WindowSpec, scale: SeriesScale):
-    if spec.normalize == "series":
-        n = len(windows)
-        return np.full(n, scale.mean), np.full(n, scale.std)
-    centers = windows[:, -1].copy()
-    if windows.shape[1] > 1:
-        local = np.abs(np.diff(windows, axis=1)).mean(axis=1)
-    else:
-        local = np.full(len(windows), scale.step)
-    return centers, np.maximum(local, 0.1 * scale.step)
-
-
 def past_values(values, origins, n_steps):
     """The ``n_steps`` values ending at each origin: ndarray (W, n_steps)."""
     return values[np.asarray(origins, dtype=np.intp)[:, None] + np.arange(1 - n_steps, 1)]
+
+
+def _normalization(raw: np.ndarray, spec: WindowSpec, scale: SeriesScale):
+    """Centres (W,), bases (W, n_ahead) and scales (W,) of the windows ``raw`` (W, n_steps)."""
+    n = len(raw)
+    if spec.normalize == "series":
+        return np.full(n, scale.mean), np.full((n, spec.n_ahead), scale.mean), np.full(n, scale.std)
+    centers = raw[:, -1].copy()
+    k = np.arange(1, spec.n_ahead + 1)
+    m = spec.season_length
+    bases = raw[:, spec.n_steps - 1 + k - m * np.ceil(k / m).astype(np.intp)]
+    local = np.abs(np.diff(raw, axis=1)).mean(axis=1) if spec.n_steps > 1 else np.full(n, scale.step)
+    return centers, bases, np.maximum(local, 0.1 * scale.step)
 
 
 def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesScale):
@@ -127,12 +142,13 @@ def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesSca
     Returns
     -------
     x : ndarray (W, spec.length, spec.n_channels)
-    centers, scales : ndarray (W,)
-        Normalisation of each window (targets are ``(y - center) / scale``).
+    bases : ndarray (W, n_ahead)
+    scales : ndarray (W,)
+        Targets are ``(y - bases) / scales[:, None]``.
     """
     origins = np.asarray(origins, dtype=np.intp)
     past_positions = origins[:, None] + np.arange(1 - spec.n_steps, 1)
-    centers, scales = _centers_and_scales(raw, spec, scale)
+    centers, bases, scales = _normalization(raw, spec, scale)
     x = np.zeros((len(origins), spec.length, spec.n_channels))
     x[:, : spec.n_steps, 0] = (raw - centers[:, None]) / scales[:, None]
     channel = 1
@@ -141,21 +157,25 @@ def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesSca
         standard = (past - scale.exog_mean[spec.past_columns]) / scale.exog_std[spec.past_columns]
         x[:, : spec.n_steps, channel : channel + len(spec.past_columns)] = standard[past_positions]
         channel += len(spec.past_columns)
-    if spec.has_future:
-        x[:, : spec.n_steps, channel] = 1.0
-        channel += 1
-        positions = origins[:, None] + np.arange(1 - spec.n_steps, 1 + spec.n_future)
-        if len(spec.future_columns):
-            future = exog[:, spec.future_columns]
-            standard = (future - scale.exog_mean[spec.future_columns]) / scale.exog_std[spec.future_columns]
-            x[:, :, channel : channel + len(spec.future_columns)] = standard[positions]
-            channel += len(spec.future_columns)
-        if spec.n_calendar:
-            x[:, :, channel:] = calendar[positions]
-    return x, centers, scales
+    if not spec.has_future:
+        return x, bases, scales
+    x[:, : spec.n_steps, channel] = 1.0
+    channel += 1
+    positions = origins[:, None] + np.arange(1 - spec.n_steps, 1 + spec.n_future)
+    if len(spec.future_columns):
+        future = exog[:, spec.future_columns]
+        standard = (future - scale.exog_mean[spec.future_columns]) / scale.exog_std[spec.future_columns]
+        x[:, :, channel : channel + len(spec.future_columns)] = standard[positions]
+        channel += len(spec.future_columns)
+    if spec.n_calendar:
+        x[:, :, channel : channel + spec.n_calendar] = calendar[positions]
+        channel += spec.n_calendar
+    if spec.has_baseline:
+        x[:, spec.n_steps :, channel] = (bases[:, : spec.n_future] - centers[:, None]) / scales[:, None]
+    return x, bases, scales
 
 
-def cut_targets(values, origins, n_ahead, centers, scales):
-    """Normalised targets ``(values[origin + k] - center) / scale`` for ``k = 1..n_ahead``: ndarray (W, n_ahead)."""
+def cut_targets(values, origins, n_ahead, bases, scales):
+    """Normalised targets ``(values[origin + k] - base[k]) / scale`` for ``k = 1..n_ahead``: ndarray (W, n_ahead)."""
     positions = np.asarray(origins, dtype=np.intp)[:, None] + np.arange(1, n_ahead + 1)
-    return (values[positions] - centers[:, None]) / scales[:, None]
+    return (values[positions] - bases[:, :n_ahead]) / scales[:, None]

@@ -48,6 +48,33 @@ def default_lookback(freq) -> int:
     return _LOOKBACK_DAYS["daily"] if step == day else 24
 
 
+def default_season(freq, n_steps=None) -> int:
+    """Season used when ``season_length=None``: a week of sub-daily steps, else 1.
+
+    When a week does not fit in ``n_steps``, a day of steps if it does, else 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hourly = pd.tseries.frequencies.to_offset("h")
+    >>> default_season(hourly), default_season(hourly, n_steps=48), default_season(pd.offsets.BDay())
+    (168, 24, 1)
+    """
+    if freq is None or isinstance(freq, pd.offsets.BusinessDay):
+        return 1
+    try:
+        step = pd.Timedelta(freq.nanos)
+    except ValueError:
+        return 1
+    if step >= pd.Timedelta(days=1):
+        return 1
+    for period in (pd.Timedelta(days=7), pd.Timedelta(days=1)):
+        season = int(period // step)
+        if period % step == pd.Timedelta(0) and (n_steps is None or season <= n_steps):
+            return season
+    return 1
+
+
 class RNNForecaster(BaseEstimator):
     """Forecast one or many series with a recurrent network, with quantiles and intervals.
 
@@ -77,9 +104,15 @@ class RNNForecaster(BaseEstimator):
         the absolute errors on the held-out (most recent) windows, per forecast
         step; or the trained quantile heads.
     normalize : {"window", "series"}, default="window"
-        ``"window"``: each window is centred on its last value and scaled by its
-        mean absolute change (level- and volatility-free; suits prices and
-        trending series). ``"series"``: each series is standardised once.
+        ``"window"``: the network forecasts a correction to the seasonal-naive
+        forecast (the last value when ``season_length`` is 1), in units of the
+        window's mean absolute change: level- and volatility-free, it suits
+        prices, trending series and series whose level drifts. ``"series"``:
+        each series is standardised once and the network forecasts the values.
+    season_length : int or None, default=None
+        Season of the seasonal-naive base of ``normalize="window"``. ``None``:
+        one week of sub-daily steps (168 for hourly data), else 1 (chosen by
+        backtests on the bundled series; see ``benchmarks/RESULTS.md``).
     calendar : bool, default=True
         Add sine/cosine calendar features of the target times (hour of day, day of
         week, day of year: what the frequency resolves). Ignored for integer time.
@@ -148,6 +181,7 @@ class RNNForecaster(BaseEstimator):
         "quantiles": ["array-like", None],
         "interval_method": [StrOptions({"conformal", "quantile"})],
         "normalize": [StrOptions(set(NORMALIZATIONS))],
+        "season_length": [Interval(Integral, 1, None, closed="left"), None],
         "calendar": ["boolean"],
         "past_exog": [list, tuple, None],
         "missing": [StrOptions(set(MISSING_POLICIES))],
@@ -171,7 +205,7 @@ class RNNForecaster(BaseEstimator):
     def __init__(
         self, horizon=1, n_steps=None, *, cell="lstm", hidden_size=32, num_layers=1, strategy="direct",
         quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="conformal", normalize="window",
-        calendar=True, past_exog=None, missing="error", freq=None, max_train_size=None, dropout=0.0,
+        season_length=None, calendar=True, past_exog=None, missing="error", freq=None, max_train_size=None, dropout=0.0,
         weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100, early_stopping=True,
         validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", n_jobs=None, random_state=None,
         verbose=False,
@@ -185,6 +219,7 @@ class RNNForecaster(BaseEstimator):
         self.quantiles = quantiles
         self.interval_method = interval_method
         self.normalize = normalize
+        self.season_length = season_length
         self.calendar = calendar
         self.past_exog = past_exog
         self.missing = missing
@@ -269,10 +304,17 @@ class RNNForecaster(BaseEstimator):
         panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=minimum)
         past_columns, future_columns = self._exog_roles(panel.exog_names)
         n_calendar = self._calendar(panel.index[0][:1]).shape[1]
-        has_future = len(future_columns) + n_calendar > 0
+        self.season_length_ = self.season_length or default_season(self.freq_, self.n_steps_)
+        if self.normalize == "window" and self.season_length_ > self.n_steps_:
+            raise ValueError(
+                f"n_steps={self.n_steps_} is shorter than season_length={self.season_length_}: the seasonal-naive "
+                "base needs a full season in each window; raise n_steps or lower season_length"
+            )
+        has_baseline = self.normalize == "window" and self.season_length_ > 1
+        has_future = len(future_columns) + n_calendar + has_baseline > 0
         self.spec_ = WindowSpec(
-            self.n_steps_, n_ahead, n_ahead if has_future else 0, self.normalize, past_columns, future_columns,
-            n_calendar,
+            self.n_steps_, n_ahead, n_ahead if has_future else 0, self.normalize, self.season_length_,
+            past_columns, future_columns, n_calendar,
         )  # fmt: skip
         self.quantiles_ = levels
         self.series_ids_, self.layout_, self.name_ = panel.ids, panel.layout, panel.name
@@ -325,9 +367,9 @@ class RNNForecaster(BaseEstimator):
         for i, series in enumerate(values):
             origin = np.arange(spec.n_steps - 1, len(series) - n_ahead)
             raw = past_values(series, origin, spec.n_steps)
-            x, centers, scales = cut_windows(raw, exogs[i], calendars[i], origin, spec, self.scales_[i])
+            x, bases, scales = cut_windows(raw, exogs[i], calendars[i], origin, spec, self.scales_[i])
             xs.append(x)
-            ys.append(cut_targets(series, origin, n_ahead, centers, scales))
+            ys.append(cut_targets(series, origin, n_ahead, bases, scales))
             offset = len(panel.values[i]) - len(series)
             start = _position(panel.index[i][offset], self.freq_, panel.index[0][0]) - first_time
             times.append(start + origin)
@@ -341,46 +383,42 @@ class RNNForecaster(BaseEstimator):
         )  # fmt: skip
 
     def _calibrate(self, values, exogs, calendars, series_of, origins):
-        """Absolute normalised errors of the median at every held-out origin: ndarray (n, horizon)."""
+        """Absolute errors of the median over the window scale at every held-out origin: ndarray (n, horizon)."""
         horizon = self.horizon
         keep = np.array([o + horizon < len(values[s]) for s, o in zip(series_of, origins, strict=True)], bool)
         if not keep.any():
             return None
         series_of, origins = series_of[keep], origins[keep]
+        median = int(np.searchsorted(self.quantiles_, 0.5))
         scores = []
         for i in np.unique(series_of):
             origin = origins[series_of == i]
-            median, centers, scales = self._median_normalized(values[i], exogs[i], calendars[i], origin, i, horizon)
-            actual = cut_targets(values[i], origin, horizon, centers, scales)
-            scores.append(np.abs(actual - median))
+            quantiles, scales = self._quantile_forecasts(values[i], exogs[i], calendars[i], origin, i, horizon)
+            actual = values[i][origin[:, None] + np.arange(1, horizon + 1)]
+            scores.append(np.abs(actual - quantiles[:, median]) / scales[:, None])
         return np.concatenate(scores)
 
     # --------------------------------------------------------------- predict
-    def _raw_quantiles(self, values, exog, calendar, origins, series, horizon):
-        """Normalised quantile forecasts (W, Q, horizon), with the windows' centres and scales."""
+    def _quantile_forecasts(self, values, exog, calendar, origins, series, horizon):
+        """Sorted quantile forecasts in data units (W, Q, horizon) and the scales of the windows (W,)."""
         spec = self.spec_
         raw = past_values(values, origins, spec.n_steps)
+        n_quantiles = len(self.quantiles_)
         if self.strategy == "direct":
-            x, centers, scales = cut_windows(raw, exog, calendar, origins, spec, self.scales_[series])
-            output = self.model_.predict(x).reshape(len(origins), len(self.quantiles_), spec.n_ahead)
-            return np.sort(output[:, :, :horizon], axis=1), centers, scales
+            x, bases, scales = cut_windows(raw, exog, calendar, origins, spec, self.scales_[series])
+            output = self.model_.predict(x).reshape(len(origins), n_quantiles, spec.n_ahead)[:, :, :horizon]
+            return np.sort(output, axis=1) * scales[:, None, None] + bases[:, None, :horizon], scales
         # Recursive: forecast one step, append the median to each window, repeat.
-        forecasts = np.empty((len(origins), len(self.quantiles_), horizon))
-        median_column = int(np.searchsorted(self.quantiles_, 0.5))
-        centers = scales = None
+        forecasts = np.empty((len(origins), n_quantiles, horizon))
+        median = int(np.searchsorted(self.quantiles_, 0.5))
+        first_scales = None
         for step in range(horizon):
-            x, c, s = cut_windows(raw, exog, calendar, np.asarray(origins) + step, spec, self.scales_[series])
-            output = np.sort(self.model_.predict(x).reshape(len(origins), len(self.quantiles_)), axis=1)
-            in_data_units = output * s[:, None] + c[:, None]
-            if step == 0:
-                centers, scales = c, s
-            forecasts[:, :, step] = (in_data_units - centers[:, None]) / scales[:, None]
-            raw = np.column_stack([raw[:, 1:], in_data_units[:, median_column]])
-        return forecasts, centers, scales
-
-    def _median_normalized(self, values, exog, calendar, origins, series, horizon):
-        quantiles, centers, scales = self._raw_quantiles(values, exog, calendar, origins, series, horizon)
-        return quantiles[:, int(np.searchsorted(self.quantiles_, 0.5)), :], centers, scales
+            x, bases, scales = cut_windows(raw, exog, calendar, np.asarray(origins) + step, spec, self.scales_[series])
+            output = np.sort(self.model_.predict(x).reshape(len(origins), n_quantiles), axis=1)
+            forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
+            first_scales = scales if first_scales is None else first_scales
+            raw = np.column_stack([raw[:, 1:], forecasts[:, median, step]])
+        return forecasts, first_scales
 
     def _future_inputs(self, horizon, X):
         """Per fitted series: (values, exog rows through the horizon, calendar rows, future index)."""
@@ -426,8 +464,8 @@ class RNNForecaster(BaseEstimator):
         results = []
         for i, (values, exog, calendar, future) in enumerate(self._future_inputs(horizon, X)):
             origin = np.array([len(values) - 1])
-            quantiles, centers, scales = self._raw_quantiles(values, exog, calendar, origin, i, horizon)
-            results.append((future, quantiles[0] * scales[0] + centers[0], scales[0]))
+            quantiles, scales = self._quantile_forecasts(values, exog, calendar, origin, i, horizon)
+            results.append((future, quantiles[0], scales[0]))
         return results
 
     def _forecast_origins(self, panel, origins, horizon):
@@ -455,8 +493,7 @@ class RNNForecaster(BaseEstimator):
             exog = panel.exog[i] if panel.exog is not None else None
             if exog is not None:
                 exog = np.concatenate([exog, np.zeros((rows, exog.shape[1]))])
-            quantiles, centers, scales = self._raw_quantiles(panel.values[i], exog, calendar, origin, i, horizon)
-            results.append((quantiles * scales[:, None, None] + centers[:, None, None], scales))
+            results.append(self._quantile_forecasts(panel.values[i], exog, calendar, origin, i, horizon))
         return results
 
     def predict(self, horizon=None, X=None):

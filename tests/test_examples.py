@@ -19,3 +19,23 @@ def test_grid_search_weather_example(capsys):
     mae, persistence = _load("grid_search_weather").main(["--quick"])
     assert mae.shape == (7,) and np.all(np.isfinite(mae)) and np.all(mae < 10)
     assert "grid search over 2 candidates" in capsys.readouterr().out
+
+
+def test_stock_example(tmp_path, capsys):
+    summary = _load("forecast_stock").main(["--quick", "--output", str(tmp_path)])
+    assert set(summary.index) == {"rnn", "seasonal_naive"} and np.isfinite(summary["mase"]).all()
+    assert (tmp_path / "example_stock.png").stat().st_size > 10_000
+    assert "random walk" in capsys.readouterr().out
+
+
+def test_weather_example(tmp_path):
+    summaries = _load("forecast_weather").main(["--quick", "--output", str(tmp_path)])
+    assert set(summaries) == {"seattle_daily", "shanghai_hourly"}
+    assert all(np.isfinite(s.loc["rnn", "mase"]) for s in summaries.values())
+    assert (tmp_path / "example_weather_shanghai_hourly.png").stat().st_size > 10_000
+
+
+def test_traffic_example(tmp_path):
+    summary = _load("forecast_traffic").main(["--quick", "--output", str(tmp_path)])
+    assert 0 <= summary.loc["rnn", "coverage"] <= 1
+    assert (tmp_path / "example_traffic.png").stat().st_size > 10_000
