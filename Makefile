@@ -41,6 +41,7 @@ test: lint
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/bench_kernels.py --write benchmarks/RESULTS.md
 	$(PY) benchmarks/bench_fit.py --write benchmarks/RESULTS.md
+	$(PY) benchmarks/bench_accuracy.py --write benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) $(OUTPUT) .pytest_cache .ruff_cache

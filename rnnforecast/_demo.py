@@ -54,7 +54,7 @@ DEMO_SERIES = {
     "traffic": DemoSeries(
         "I-94 hourly traffic volume", "vehicles/h", horizon=24, season_length=168,
         baseline="same hour last week", n_windows=12, step=24 * 7,
-        options={"missing": "interpolate", "max_train_size": 24 * 7 * 26},
+        options={"missing": "interpolate", "max_train_size": 24 * 7 * 52},
     ),
 }  # fmt: skip
 

@@ -19,7 +19,7 @@ from .calendar import calendar_features
 from .regressor import RNNRegressor
 from .training import split_validation
 
-__all__ = ["RNNForecaster", "default_lookback"]
+__all__ = ["RNNForecaster", "choose_season", "default_lookback", "season_candidates"]
 
 _LOOKBACK_DAYS = {"sub-daily": 7, "daily": 56, "business": 60}
 
@@ -48,31 +48,55 @@ def default_lookback(freq) -> int:
     return _LOOKBACK_DAYS["daily"] if step == day else 24
 
 
-def default_season(freq, n_steps=None) -> int:
-    """Season used when ``season_length=None``: a week of sub-daily steps, else 1.
-
-    When a week does not fit in ``n_steps``, a day of steps if it does, else 1.
+def season_candidates(freq, n_steps) -> list[int]:
+    """Seasons ``season_length=None`` chooses from: 1, and a day and a week of steps when they fit in ``n_steps``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> hourly = pd.tseries.frequencies.to_offset("h")
-    >>> default_season(hourly), default_season(hourly, n_steps=48), default_season(pd.offsets.BDay())
-    (168, 24, 1)
+    >>> season_candidates(hourly, 168), season_candidates(hourly, 48), season_candidates(pd.offsets.BDay(), 60)
+    ([1, 24, 168], [1, 24], [1, 5])
     """
-    if freq is None or isinstance(freq, pd.offsets.BusinessDay):
-        return 1
+    if freq is None:
+        return [1]
+    if isinstance(freq, pd.offsets.BusinessDay):
+        return [1, 5] if n_steps >= 5 else [1]
     try:
         step = pd.Timedelta(freq.nanos)
-    except ValueError:
-        return 1
-    if step >= pd.Timedelta(days=1):
-        return 1
-    for period in (pd.Timedelta(days=7), pd.Timedelta(days=1)):
+    except ValueError:  # weekly and coarser: no sub-period cycle to use
+        return [1]
+    candidates = [1]
+    for period in (pd.Timedelta(days=1), pd.Timedelta(days=7)):
         season = int(period // step)
-        if period % step == pd.Timedelta(0) and (n_steps is None or season <= n_steps):
-            return season
-    return 1
+        if season > 1 and period % step == pd.Timedelta(0) and season <= n_steps:
+            candidates.append(season)
+    return candidates
+
+
+def choose_season(values, candidates, n_ahead) -> int:
+    """The candidate season whose seasonal-naive forecast has the lowest scaled error on the training series.
+
+    The error of each series is the mean absolute error over forecast steps
+    ``1..n_ahead`` from every origin, divided by the series' mean absolute change
+    so that series count equally.
+    """
+    best, best_error = candidates[0], np.inf
+    k = np.arange(1, n_ahead + 1)
+    for season in candidates:
+        lag = season * np.ceil(k / season).astype(np.intp)  # base of step k is y[t + k - lag]
+        total = 0.0
+        for series in values:
+            origins = np.arange(max(lag.max() - k.min(), 0), len(series) - n_ahead)
+            if not len(origins):
+                continue
+            targets = series[origins[:, None] + k]
+            bases = series[origins[:, None] + k - lag]
+            scale = np.mean(np.abs(np.diff(series))) or 1.0
+            total += np.mean(np.abs(targets - bases)) / scale
+        if total < best_error:
+            best, best_error = season, total
+    return int(best)
 
 
 class RNNForecaster(BaseEstimator):
@@ -110,9 +134,10 @@ class RNNForecaster(BaseEstimator):
         prices, trending series and series whose level drifts. ``"series"``:
         each series is standardised once and the network forecasts the values.
     season_length : int or None, default=None
-        Season of the seasonal-naive base of ``normalize="window"``. ``None``:
-        one week of sub-daily steps (168 for hourly data), else 1 (chosen by
-        backtests on the bundled series; see ``benchmarks/RESULTS.md``).
+        Season of the seasonal-naive base of ``normalize="window"``. ``None``
+        picks, from 1 (the last value), a day and a week of steps (those that fit
+        in ``n_steps``; five for business days), the one whose seasonal-naive
+        forecast errs least on the training series (:func:`choose_season`).
     calendar : bool, default=True
         Add sine/cosine calendar features of the target times (hour of day, day of
         week, day of year: what the frequency resolves). Ignored for integer time.
@@ -152,6 +177,8 @@ class RNNForecaster(BaseEstimator):
     n_steps_ : int
     quantiles_ : ndarray
         Sorted quantile levels of the heads.
+    season_length_ : int
+        Season of the seasonal-naive base.
     conformal_scores_ : ndarray of shape (n_calibration, horizon) or None
         Absolute normalised errors of the median on the held-out windows.
     loss_curve_, validation_scores_, n_iter_
@@ -304,7 +331,11 @@ class RNNForecaster(BaseEstimator):
         panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=minimum)
         past_columns, future_columns = self._exog_roles(panel.exog_names)
         n_calendar = self._calendar(panel.index[0][:1]).shape[1]
-        self.season_length_ = self.season_length or default_season(self.freq_, self.n_steps_)
+        if self.season_length is None:
+            candidates = season_candidates(self.freq_, self.n_steps_)
+            self.season_length_ = choose_season(panel.values, candidates, n_ahead) if len(candidates) > 1 else 1
+        else:
+            self.season_length_ = self.season_length
         if self.normalize == "window" and self.season_length_ > self.n_steps_:
             raise ValueError(
                 f"n_steps={self.n_steps_} is shorter than season_length={self.season_length_}: the seasonal-naive "

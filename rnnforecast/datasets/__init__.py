@@ -24,7 +24,14 @@ Every loader returns a ``pandas.DataFrame`` with a sorted, duplicate-free
 * Shanghai hourly: ``NA`` cells become ``NaN``; the index is the complete hourly grid.
 * traffic: with ``regular=True`` (default) the index is reindexed to the complete
   hourly grid, so the 11,976 hours absent from the source appear as ``NaN`` rows
-  (never silently interpolated); ``holiday`` keeps the string ``"None"``.
+  (never silently interpolated); ``holiday`` keeps the string ``"None"``. With
+  ``clean=True`` (default) the source's placeholder readings become ``NaN``: the
+  10 hours with ``temp`` = 0 K (sensor error) and the one hour with
+  ``rain_1h`` = 9831.3 mm (more than any rainfall record; the next largest is
+  55.6 mm).
+* Duplicate timestamps: none remain in the bundled files (the traffic source's
+  repeated hours were reduced to their first row, see the data README); the
+  loaders check this and raise if a file ever has some.
 """
 
 from __future__ import annotations
@@ -110,7 +117,7 @@ def load_weather(kind: str = "daily") -> pd.DataFrame:
     raise ValueError(f"kind must be 'daily' or 'hourly', got {kind!r}")
 
 
-def load_traffic(regular: bool = True) -> pd.DataFrame:
+def load_traffic(regular: bool = True, clean: bool = True) -> pd.DataFrame:
     """Hourly westbound traffic volume on I-94 (Minneapolis-St Paul), 2012-2018.
 
     Parameters
@@ -118,6 +125,9 @@ def load_traffic(regular: bool = True) -> pd.DataFrame:
     regular : bool, default=True
         Reindex to the complete hourly grid: hours missing from the source
         become rows of ``NaN``. ``False`` returns the 40,575 observed hours.
+    clean : bool, default=True
+        Replace placeholder readings with ``NaN``: ``temp`` of 0 K (10 hours)
+        and ``rain_1h`` above 1000 mm (one hour, 9831.3 mm).
 
     Returns
     -------
@@ -131,6 +141,11 @@ def load_traffic(regular: bool = True) -> pd.DataFrame:
     >>> traffic = load_traffic()
     >>> int(traffic["traffic_volume"].isna().sum())
     11976
+    >>> int(load_traffic(regular=False)["temp"].isna().sum()), int(load_traffic(clean=False)["temp"].eq(0).sum())
+    (10, 10)
     """
     frame = _read("traffic", keep_default_na=False, na_values=[""])
+    if clean:
+        frame["temp"] = frame["temp"].mask(frame["temp"] <= 0)
+        frame["rain_1h"] = frame["rain_1h"].mask(frame["rain_1h"] > 1000)
     return frame.asfreq("h") if regular else frame
