@@ -108,8 +108,11 @@ def _markdown(table, args):
     ]
     for name in table["series"].unique():
         spec = DEMO_SERIES[name]
-        lines.append(f"- `{name}`: {spec.title}, {spec.n_windows} windows of {spec.horizon} steps every {spec.step} "
-                     f"steps; MASE season {spec.season_length} ({spec.baseline}); options {spec.options or '{}'}")  # fmt: skip
+        options = spec.options or "{}"
+        lines.append(
+            f"- `{name}`: {spec.title}, {spec.n_windows} windows of {spec.horizon} steps every {spec.step} steps; "
+            f"MASE season {spec.season_length} ({spec.baseline}); options {options}"
+        )
     lines += ["", "| series | model | MASE | sMAPE % | 90 % coverage | seconds |", "|---|---|---|---|---|---|"]
     for row in table.itertuples():
         cover = "" if np.isnan(row.coverage_90) else f"{row.coverage_90:.3f}"
