@@ -39,3 +39,9 @@ def test_traffic_example(tmp_path):
     summary = _load("forecast_traffic").main(["--quick", "--output", str(tmp_path)])
     assert 0 <= summary.loc["rnn", "coverage"] <= 1
     assert (tmp_path / "example_traffic.png").stat().st_size > 10_000
+
+
+def test_tune_forecaster_example(capsys):
+    mae, last_value = _load("tune_forecaster").main(["--quick"])
+    assert np.isfinite(mae) and mae < 15 and last_value > 0
+    assert "grid search over 2 candidates" in capsys.readouterr().out
