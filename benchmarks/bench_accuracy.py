@@ -6,8 +6,8 @@ windows are scored for:
 * ``RNNForecaster`` with default settings (the demo's series options: training
   length, missing-value policy), one row per cell;
 * the seasonal-naive forecast (random walk for the stock);
-* statsforecast's ``AutoETS`` (season as the naive baseline, capped at 24), when
-  statsforecast is installed.
+* statsforecast's ``AutoETS`` when statsforecast is installed (season 24 for the
+  hourly series, none for the daily ones: ETS cannot fit a 168- or 365-step season).
 
 The forecaster is fitted once at the first cutoff and forecasts every window
 from that model (``refit=False``); AutoETS is refitted at every cutoff (that is
@@ -38,13 +38,15 @@ from rnnforecast import RNNForecaster, __version__, backtest  # noqa: E402
 from rnnforecast._demo import DEMO_SERIES, load_demo_series  # noqa: E402
 from rnnforecast.metrics import coverage, mase, smape  # noqa: E402
 
+ETS_SEASON = {"stock": 1, "weather_daily": 1, "weather_hourly": 24, "traffic": 24}
+
 
 def _autoets_rows(name, series, result, spec):
     try:
         from statsforecast.models import AutoETS
     except ImportError:
         return []
-    season = min(spec.season_length, 24)
+    season = ETS_SEASON[name]
     frame = result.forecasts
     cutoffs = frame.groupby("window")["cutoff"].first()
     values = series.interpolate(limit_direction="both").to_numpy()
@@ -72,7 +74,6 @@ def run(series_names, cells, n_jobs):
     for name in series_names:
         spec = DEMO_SERIES[name]
         series = load_demo_series(name)
-        naive_done = False
         result = None
         for cell in cells:
             forecaster = RNNForecaster(horizon=spec.horizon, cell=cell, random_state=0, n_jobs=n_jobs, **spec.options)
@@ -83,16 +84,15 @@ def run(series_names, cells, n_jobs):
                                   season_length=spec.season_length)  # fmt: skip
             seconds = time.perf_counter() - started
             summary = result.summary()
-            rows.append({"series": name, "model": f"RNNForecaster({cell})", "mase": summary.loc["rnn", "mase"],
-                         "smape": summary.loc["rnn", "smape"], "coverage_90": summary.loc["rnn", "coverage"],
-                         "seconds": seconds})  # fmt: skip
-            if not naive_done:
-                rows.append({"series": name, "model": f"seasonal naive: {spec.baseline}",
-                             "mase": summary.loc["seasonal_naive", "mase"],
-                             "smape": summary.loc["seasonal_naive", "smape"], "coverage_90": np.nan,
-                             "seconds": 0.0})  # fmt: skip
-                naive_done = True
-            print(rows[-2 if len(rows) > 1 and rows[-1]["model"].startswith("seasonal") else -1], flush=True)
+            row = {"series": name, "model": f"RNNForecaster({cell})", "mase": summary.loc["rnn", "mase"],
+                   "smape": summary.loc["rnn", "smape"], "coverage_90": summary.loc["rnn", "coverage"],
+                   "seconds": seconds}  # fmt: skip
+            print(f"{name} {cell}: MASE {row['mase']:.3f} (naive {summary.loc['seasonal_naive', 'mase']:.3f}), "
+                  f"coverage {row['coverage_90']:.3f}, {seconds:.1f} s", flush=True)  # fmt: skip
+            rows.append(row)
+        rows.append({"series": name, "model": f"seasonal naive: {spec.baseline}",
+                     "mase": summary.loc["seasonal_naive", "mase"], "smape": summary.loc["seasonal_naive", "smape"],
+                     "coverage_90": np.nan, "seconds": 0.0})  # fmt: skip
         rows += _autoets_rows(name, series, result, spec)
     return pd.DataFrame(rows)
 

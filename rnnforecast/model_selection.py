@@ -142,7 +142,9 @@ def backtest(
         model.fit(_truncate(y, X, cutoff_time, panel.layout), X)
         fit_seconds += time.perf_counter() - started
         width = None
-        method = model.interval_method if interval_method is None else interval_method
+        method = model.resolve_interval_method(interval_method)
+        if method == "quantile":
+            model._require_quantile_heads()
         if method == "conformal":
             width = model.conformal_width(coverage_level)[:horizon]
         # (window, position of its cutoff) per series; a series without data at a cutoff skips that window.

@@ -51,7 +51,7 @@ def plot_forecast(history, forecast, interval=None, *, n_history=None, ax=None, 
     >>> history = pd.Series(range(10), index=pd.date_range("2024-01-01", periods=10), dtype=float)
     >>> forecast = pd.Series([10.0, 11.0], index=pd.date_range("2024-01-11", periods=2))
     >>> ax = plot_forecast(history, forecast)
-    >>> [line.get_label() for line in ax.get_lines()]
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
     ['observed', 'forecast']
     """
     ax = _axes(ax)

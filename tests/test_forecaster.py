@@ -81,7 +81,8 @@ def test_future_known_and_past_only_exogenous_columns():
     )
     y = y + 3 * X["promo"].iloc[:320].to_numpy()
     model = RNNForecaster(horizon=5, n_steps=14, past_exog=["footfall"], **FAST).fit(y, X.iloc[:320])
-    assert model.spec_.n_channels == 1 + 1 + 1 + 1 + 4  # y, footfall, flag, promo, 4 calendar columns
+    assert model.season_length_ == 7  # the weekly cycle: its seasonal-naive forecast errs least
+    assert model.spec_.n_channels == 1 + 1 + 1 + 1 + 4 + 1  # y, footfall, flag, promo, 4 calendar, baseline
     with pytest.raises(ValueError, match="X is required.*promo"):
         model.predict()
     with pytest.raises(ValueError, match="no rows for 3 of the 5 forecast time stamps"):
@@ -206,10 +207,11 @@ def test_clone_pickle_and_small_state():
     assert len(pickle.dumps(model)) < 60_000  # the last window of each series is kept, not the training data
 
 
-def test_real_weather_slice_beats_last_value():
+def test_real_weather_backtest_beats_last_value():
+    from rnnforecast import backtest
+
     y = load_weather("daily")["temp_max"]
-    train, test = y.iloc[:-14], y.iloc[-14:]
-    model = RNNForecaster(horizon=14, hidden_size=16, max_iter=30, random_state=0).fit(train)
-    error = np.abs(model.predict().to_numpy() - test.to_numpy()).mean()
-    naive = np.abs(train.iloc[-1] - test.to_numpy()).mean()
-    assert error < naive
+    model = RNNForecaster(horizon=7, hidden_size=16, max_iter=30, random_state=0)
+    result = backtest(model, y, n_windows=8, step=21, refit=False, season_length=1)
+    summary = result.summary()
+    assert summary.loc["rnn", "mase"] < summary.loc["seasonal_naive", "mase"]
