@@ -690,6 +690,11 @@ class RNNForecaster(BaseEstimator):
             raise ValueError("y must hold observations after the end of the training data")
         forecast = self.predict(horizon, X)
         forecast = forecast.to_frame() if isinstance(forecast, pd.Series) else forecast
+        if self.layout_ == "wide":
+            unknown = [c for c in frame.columns if c not in forecast.columns]
+            if unknown:
+                raise ValueError(f"y has series {unknown} that the model was not fitted on")
+            forecast = forecast[list(frame.columns)]
         actual = frame.to_numpy(dtype=np.float64)
         predicted = forecast.reindex(frame.index).to_numpy(dtype=np.float64)
         if frame.shape[1] != forecast.shape[1]:
