@@ -15,6 +15,7 @@ from . import _output
 from ._features import NORMALIZATIONS, WindowSpec, cut_targets, cut_windows, past_values, series_scale
 from ._layout import CELLS
 from ._panel import MISSING_POLICIES, future_index, to_panel
+from ._persistence import PersistenceMixin
 from .calendar import calendar_features
 from .regressor import RNNRegressor
 from .training import split_validation
@@ -99,7 +100,7 @@ def choose_season(values, candidates, n_ahead) -> int:
     return int(best)
 
 
-class RNNForecaster(BaseEstimator):
+class RNNForecaster(PersistenceMixin, BaseEstimator):
     """Forecast one or many series with a recurrent network, with quantiles and intervals.
 
     The forecaster cuts windows of ``n_steps`` observations from every series,
@@ -711,6 +712,23 @@ class RNNForecaster(BaseEstimator):
                 "quantile heads of a recursive model give one-step quantiles only; use "
                 "predict_interval(method='conformal') or strategy='direct'"
             )
+
+    def __getstate__(self):
+        # Plain values only (no pandas objects), so skops can save the model as well as pickle.
+        state = super().__getstate__()
+        if "freq_" in state:
+            state["freq_"] = None if self.freq_ is None else self.freq_.freqstr
+        if "_tails" in state:
+            state["_tails"] = [(t.values, t.exog, np.asarray(t.index)) for t in self._tails]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("freq_"), str):
+            state["freq_"] = pd.tseries.frequencies.to_offset(state["freq_"])
+        if "_tails" in state:
+            state["_tails"] = [_output.Tail(values, exog, pd.Index(index)) for values, exog, index in state["_tails"]]
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,6 +15,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._jit import thread_scope
 from ._layout import CELLS, initialize_parameters, make_layout
+from ._persistence import PersistenceMixin
 from .losses import LOSSES
 from .network import RecurrentNetwork
 from .optimizers import OPTIMIZERS
@@ -29,7 +30,7 @@ def _r2(prediction, target):
     return r2_score(target, prediction)
 
 
-class RNNRegressor(RegressorMixin, BaseEstimator):
+class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     """Recurrent neural network regressor (RNN, LSTM, peephole LSTM or GRU) on windows.
 
     Each row of ``X`` is one window of a (possibly multivariate) series, flattened
@@ -99,7 +100,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Continue from the previous weights (and optimizer state) on ``fit``.
         (:meth:`partial_fit` always continues; it runs one epoch and ignores
-        ``max_iter`` and ``early_stopping``.)
+        ``max_iter`` and ``early_stopping``.) Saved models leave the optimizer
+        state out, so continuing a loaded model starts with fresh moments.
 
     Attributes
     ----------
@@ -135,6 +137,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     >>> bool(model.score(X, y) > 0.9)
     True
     """
+
+    # Adam/RMSprop moments are training buffers: pickles leave them out (a warm start after loading
+    # begins with fresh moments).
+    _transient_attributes = ("_optimizer_",)
 
     _parameter_constraints: dict = {
         "cell": [StrOptions(set(CELLS))],
@@ -308,8 +314,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
         layout, network = self._new_network()
         if warm:
-            params = self.params_.astype(dtype)
-            optimizer = self._optimizer_
+            params = self.params_.astype(dtype)  # a copy: loaded (read-only, memory-mapped) weights stay untouched
+            optimizer = getattr(self, "_optimizer_", None) or self.optimizer
         else:
             params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
             optimizer = self.optimizer
@@ -354,12 +360,17 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         X, _ = self._flatten_3d(X)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         windows = X.reshape(len(X), self.n_steps_, self.n_input_features_)
-        x_scaled = ((windows - self.x_mean_) / self.x_scale_).astype(self.params_.dtype)
+        params = self.params_
+        if type(params) is not np.ndarray or not params.flags.writeable:
+            # Weights loaded read-only (joblib mmap_mode="r"): a plain, writable copy keeps the compiled
+            # kernels' signature, so nothing recompiles.
+            params = np.array(params)
+        x_scaled = ((windows - self.x_mean_) / self.x_scale_).astype(params.dtype)
         _, network = self._new_network()
         outputs = []
         with thread_scope(self.n_jobs):
             for start in range(0, len(x_scaled), _PREDICT_BATCH):
-                outputs.append(network.forward(self.params_, x_scaled[start : start + _PREDICT_BATCH]))
+                outputs.append(network.forward(params, x_scaled[start : start + _PREDICT_BATCH]))
         prediction = np.concatenate(outputs).astype(np.float64) * self.y_scale_ + self.y_mean_
         return prediction.ravel() if self._y_1d else prediction
 
