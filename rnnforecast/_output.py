@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._panel import LONG_COLUMNS
+from ._panel import LONG_COLUMNS, check_same_time_kind
 
 __all__ = ["Tail", "future_exog", "point_frame", "quantile_frame", "interval_frame", "interval_from_quantiles"]
 
@@ -31,6 +31,7 @@ def future_exog(X, series_id, future: pd.Index, columns: list, layout: str) -> n
         part = X[X[unique_id] == series_id]
         times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
         X = part.drop(columns=[unique_id, ds]).set_index(pd.Index(times))
+    check_same_time_kind(future, X.index)
     absent_columns = [c for c in columns if c not in X.columns]
     if absent_columns:
         raise ValueError(f"X lacks the future-known columns {absent_columns}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Panel", "LONG_COLUMNS", "to_panel", "future_index", "infer_frequency"]
+__all__ = ["Panel", "LONG_COLUMNS", "to_panel", "future_index", "infer_frequency", "check_same_time_kind"]
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 MISSING_POLICIES = ("error", "interpolate")
@@ -135,6 +135,19 @@ def _check_index(index: pd.Index, what: str) -> None:
         raise ValueError(f"{what}'s index is not sorted in time; call .sort_index() first")
 
 
+def check_same_time_kind(y_index: pd.Index, x_index: pd.Index) -> None:
+    """Raise when ``X`` cannot align with ``y``: dates against integers, or different time zones."""
+    y_dates, x_dates = isinstance(y_index, pd.DatetimeIndex), isinstance(x_index, pd.DatetimeIndex)
+    if y_dates != x_dates:
+        kinds = {True: "dates", False: "integer positions"}
+        raise TypeError(f"y is indexed by {kinds[y_dates]} but X by {kinds[x_dates]}; index both the same way")
+    if y_dates and str(y_index.tz) != str(x_index.tz):
+        raise ValueError(
+            f"y's time stamps are in time zone {y_index.tz} but X's in {x_index.tz}; convert one "
+            "(.tz_convert(...) or .tz_localize(...)) so both use the same"
+        )
+
+
 def _regular(index: pd.Index, freq, what: str) -> pd.Index:
     """The complete grid of ``index`` under ``freq`` (business days may skip holidays)."""
     if freq is None:
@@ -175,9 +188,16 @@ def _from_long(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     times = frame[ds]
     if not pd.api.types.is_datetime64_any_dtype(times) and not pd.api.types.is_integer_dtype(times):
         try:
-            times = pd.to_datetime(times)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                times = pd.to_datetime(times)
         except (ValueError, TypeError) as error:
             raise ValueError(f"cannot parse the '{ds}' column of {what} as dates: {error}") from None
+        if not pd.api.types.is_datetime64_any_dtype(times):
+            raise ValueError(
+                f"cannot parse the '{ds}' column of {what} as dates of one time zone (mixed offsets or zones); "
+                f"convert it with pd.to_datetime({what}['{ds}'], utc=True)"
+            )
     frame = frame.assign(**{ds: times})
     if frame.duplicated([unique_id, ds]).any():
         raise ValueError(f"{what} has duplicate ({unique_id}, {ds}) rows; aggregate them first")
@@ -231,6 +251,7 @@ def _exog_for(X, wide_index: pd.Index, ids: list, layout: str) -> dict | None:
             raise ValueError(f"X has no rows for the series {absent[:5]}")
     else:
         _check_index(X.index, "X")
+        check_same_time_kind(wide_index, X.index)
         frames = dict.fromkeys(ids, X)
     out = {}
     for key, frame in frames.items():
@@ -267,6 +288,8 @@ def to_panel(y, X=None, *, freq=None, missing="error", min_length=1) -> Panel:
     if missing not in MISSING_POLICIES:
         raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
     wide, layout, name = _to_wide(y)
+    if len(wide) == 0:
+        raise ValueError("y is empty: it has no observations to learn from")
     _check_index(wide.index, "y")
     wide = _numeric_frame(wide, "y")
     frequency = infer_frequency(wide.index, freq)
@@ -301,6 +324,11 @@ def to_panel(y, X=None, *, freq=None, missing="error", min_length=1) -> Panel:
         if holes:
             method = "time" if isinstance(column.index, pd.DatetimeIndex) else "linear"
             column = column.interpolate(method=method, limit_direction="forward").ffill()
+        if len(column) > 1 and np.ptp(column.to_numpy()) == 0:
+            raise ValueError(
+                f"series {key!r} is constant (every value is {column.iloc[0]!r}): there is nothing to learn, and "
+                "its forecast is that value; drop it from y"
+            )
         if len(column) < min_length:
             raise ValueError(
                 f"series {key!r} has {len(column)} observations; at least {min_length} are needed "
