@@ -227,12 +227,12 @@ def fit_network(
     dropout_rng = rng if network.dropout > 0 else None
     result = TrainingResult(optimizer=optimizer)
     best_params = params.copy()
+    initial = params.copy()
     stale = 0
     with contextlib.ExitStack() as stack:
         progress = stack.enter_context(_progress_bar(max_iter)) if verbose else None
         for epoch in range(max_iter):
             order = rng.permutation(n_train) if shuffle else np.arange(n_train)
-            snapshot = params.copy()
             total, weight_total = 0.0, 0.0
             for start in range(0, n_train, batch_size):
                 batch = order[start : start + batch_size]
@@ -244,11 +244,11 @@ def fit_network(
                     loss=loss, loss_options=loss_options, sample_weight=weights, clip_norm=clip_norm, rng=dropout_rng,
                 )  # fmt: skip
                 if not math.isfinite(value):
-                    params[...] = snapshot
+                    kept = _restore_finite(network, params, x[:batch_size], best_params, initial)
                     result.stop_reason = "diverged"
                     warnings.warn(
-                        f"training diverged in epoch {epoch + 1} (the loss became {value}); kept the weights from the "
-                        "start of that epoch. Lower learning_rate or keep gradient clipping on.",
+                        f"training diverged in epoch {epoch + 1} (the loss became {value}); kept {kept}. Lower "
+                        "learning_rate or keep gradient clipping on.",
                         ConvergenceWarning,
                         stacklevel=2,
                     )
@@ -294,6 +294,15 @@ def fit_network(
             stacklevel=2,
         )
     return result
+
+
+def _restore_finite(network, params, x, best_params, initial) -> str:
+    """After divergence, put back the best epoch's weights, or the initial ones when those overflow already."""
+    for candidate, description in ((best_params, "the weights of the best epoch"), (initial, "the initial weights")):
+        params[...] = candidate
+        if np.isfinite(params).all() and np.isfinite(network.forward(params, x)).all():
+            return description
+    return "the initial weights"
 
 
 def _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_decay, max_iter, tol):
