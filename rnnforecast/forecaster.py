@@ -14,90 +14,15 @@ from sklearn.utils.validation import check_is_fitted
 from . import _output
 from ._features import NORMALIZATIONS, WindowSpec, cut_targets, cut_windows, past_values, series_scale
 from ._layout import CELLS
+from ._local import fit_local, forecast_local
 from ._panel import MISSING_POLICIES, future_index, to_panel
 from ._persistence import PersistenceMixin
+from ._seasons import choose_season, default_lookback, season_candidates
 from .calendar import calendar_features
 from .regressor import RNNRegressor
 from .training import split_validation
 
-__all__ = ["RNNForecaster", "choose_season", "default_lookback", "season_candidates"]
-
-_LOOKBACK_DAYS = {"sub-daily": 7, "daily": 56, "business": 60}
-
-
-def default_lookback(freq) -> int:
-    """Lookback used when ``n_steps=None``: one week of sub-daily steps (at most 336), 56 days, 60 business days,
-    24 weekly/monthly steps, or 24 steps of integer time.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> default_lookback(pd.tseries.frequencies.to_offset("h")), default_lookback(None)
-    (168, 24)
-    """
-    if freq is None:
-        return 24
-    if isinstance(freq, pd.offsets.BusinessDay):
-        return _LOOKBACK_DAYS["business"]
-    try:
-        step = pd.Timedelta(freq.nanos)
-    except ValueError:  # weeks, months, quarters, years
-        return 24
-    day = pd.Timedelta(days=1)
-    if step < day:
-        return int(min(336, _LOOKBACK_DAYS["sub-daily"] * day // step))
-    return _LOOKBACK_DAYS["daily"] if step == day else 24
-
-
-def season_candidates(freq, n_steps) -> list[int]:
-    """Seasons ``season_length=None`` chooses from: 1, and a day and a week of steps when they fit in ``n_steps``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> hourly = pd.tseries.frequencies.to_offset("h")
-    >>> season_candidates(hourly, 168), season_candidates(hourly, 48), season_candidates(pd.offsets.BDay(), 60)
-    ([1, 24, 168], [1, 24], [1, 5])
-    """
-    if freq is None:
-        return [1]
-    if isinstance(freq, pd.offsets.BusinessDay):
-        return [1, 5] if n_steps >= 5 else [1]
-    try:
-        step = pd.Timedelta(freq.nanos)
-    except ValueError:  # weekly and coarser: no sub-period cycle to use
-        return [1]
-    candidates = [1]
-    for period in (pd.Timedelta(days=1), pd.Timedelta(days=7)):
-        season = int(period // step)
-        if season > 1 and period % step == pd.Timedelta(0) and season <= n_steps:
-            candidates.append(season)
-    return candidates
-
-
-def choose_season(values, candidates, n_ahead) -> int:
-    """The candidate season whose seasonal-naive forecast has the lowest scaled error on the training series.
-
-    The error of each series is the mean absolute error over forecast steps
-    ``1..n_ahead`` from every origin, divided by the series' mean absolute change
-    so that series count equally.
-    """
-    best, best_error = candidates[0], np.inf
-    k = np.arange(1, n_ahead + 1)
-    for season in candidates:
-        lag = season * np.ceil(k / season).astype(np.intp)  # base of step k is y[t + k - lag]
-        total = 0.0
-        for series in values:
-            origins = np.arange(max(lag.max() - k.min(), 0), len(series) - n_ahead)
-            if not len(origins):
-                continue
-            targets = series[origins[:, None] + k]
-            bases = series[origins[:, None] + k - lag]
-            scale = np.mean(np.abs(np.diff(series))) or 1.0
-            total += np.mean(np.abs(targets - bases)) / scale
-        if total < best_error:
-            best, best_error = season, total
-    return int(best)
+__all__ = ["RNNForecaster"]
 
 
 class RNNForecaster(PersistenceMixin, BaseEstimator):
@@ -124,6 +49,12 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
     hidden_size : int, default=32
     num_layers : int, default=1
     strategy : {"direct", "recursive"}, default="direct"
+    scope : {"global", "local"}, default="global"
+        ``"global"``: one network learns from every series. ``"local"``: one
+        network per series, fitted in parallel with joblib over ``n_jobs``
+        workers (each with one kernel thread), so a dask or Ray joblib backend
+        spreads them over a cluster. Results do not depend on ``n_jobs`` or the
+        backend.
     quantiles : tuple of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Quantile heads trained jointly; 0.5 is added when absent (it is the point
         forecast). Predicted quantiles never cross (they are sorted).
@@ -169,14 +100,17 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
     validation_fraction : float, default=0.1
     dtype : {"float32", "float64"}, default="float32"
     n_jobs : int or None, default=None
-        Threads for the kernels; results do not depend on it.
+        Kernel threads (``scope="global"``) or parallel per-series fits
+        (``scope="local"``); results do not depend on it.
     random_state : int, RandomState instance or None, default=None
     verbose : bool, default=False
 
     Attributes
     ----------
     model_ : RNNRegressor
-        The fitted network.
+        The fitted network (``scope="global"``).
+    local_models_ : dict or None
+        Series id to its fitted single-series forecaster (``scope="local"``).
     series_ids_ : list
         Names of the fitted series.
     freq_ : pandas offset or None
@@ -211,6 +145,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions({"direct", "recursive"})],
+        "scope": [StrOptions({"global", "local"})],
         "quantiles": ["array-like", None],
         "interval_method": [StrOptions({"conformal", "quantile"})],
         "normalize": [StrOptions(set(NORMALIZATIONS))],
@@ -236,7 +171,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
     }
 
     def __init__(
-        self, horizon=1, n_steps=None, *, cell="gru", hidden_size=32, num_layers=1, strategy="direct",
+        self, horizon=1, n_steps=None, *, cell="gru", hidden_size=32, num_layers=1, strategy="direct", scope="global",
         quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", normalize="window",
         season_length=None, calendar=True, past_exog=None, missing="error", freq=None, max_train_size=None, dropout=0.0,
         weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100, early_stopping=True,
@@ -249,6 +184,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.strategy = strategy
+        self.scope = scope
         self.quantiles = quantiles
         self.interval_method = interval_method
         self.normalize = normalize
@@ -333,6 +269,14 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         probe = to_panel(y, X, freq=self.freq, missing=self.missing)
         self.freq_ = probe.freq
         self.n_steps_ = self.n_steps or default_lookback(self.freq_)
+        self.scope_ = self.scope
+        self.series_ids_, self.layout_, self.name_ = probe.ids, probe.layout, probe.name
+        if self.scope == "local":
+            self.local_models_ = fit_local(self, y, X, probe)
+            first = next(iter(self.local_models_.values()))
+            self.quantiles_, self.exog_names_ = first.quantiles_, first.exog_names_
+            return self
+        self.local_models_ = None
         minimum = self.n_steps_ + n_ahead
         panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=minimum)
         past_columns, future_columns = self._exog_roles(panel.exog_names)
@@ -495,14 +439,20 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         return int(horizon)
 
     def _forecast(self, horizon, X):
-        """Quantile forecasts in data units per series: list of (future index, ndarray (Q, horizon), scale)."""
+        """Quantile forecasts in data units per series: list of (future index, ndarray (Q, horizon), scale, model).
+
+        ``model`` is the fitted forecaster behind the row (``self``, or the series'
+        local model), whose conformal scores calibrate its intervals.
+        """
         check_is_fitted(self)
         horizon = self._check_horizon(horizon)
+        if self.scope_ == "local":
+            return forecast_local(self, horizon, X)
         results = []
         for i, (values, exog, calendar, future) in enumerate(self._future_inputs(horizon, X)):
             origin = np.array([len(values) - 1])
             quantiles, scales = self._quantile_forecasts(values, exog, calendar, origin, i, horizon)
-            results.append((future, quantiles[0], scales[0]))
+            results.append((future, quantiles[0], scales[0], self))
         return results
 
     def _forecast_origins(self, panel, origins, horizon):
@@ -514,6 +464,8 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         """
         check_is_fitted(self)
         horizon = self._check_horizon(horizon)
+        if self.scope_ == "local":
+            raise ValueError("forecast each local model on its own series (model_selection.backtest does)")
         if list(panel.ids) != list(self.series_ids_):
             raise ValueError(f"the series {list(panel.ids)[:5]} differ from the fitted ones {self.series_ids_[:5]}")
         results = []
@@ -551,7 +503,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         """
         results = self._forecast(horizon, X)
         median = int(np.searchsorted(self.quantiles_, 0.5))
-        return _output.point_frame(self, [(future, q[median]) for future, q, _ in results])
+        return _output.point_frame(self, [(future, q[median]) for future, q, _, _ in results])
 
     def predict_quantiles(self, horizon=None, X=None, quantiles=None):
         """Quantile forecasts from the jointly trained quantile heads.
@@ -579,7 +531,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
                 "refit with those levels in quantiles=..."
             )
         tables = []
-        for future, q, _ in self._forecast(horizon, X):
+        for future, q, _, _ in self._forecast(horizon, X):
             table = np.stack([np.interp(levels, self.quantiles_, q[:, k]) for k in range(q.shape[1])])
             tables.append((future, table))
         return _output.quantile_frame(self, tables, levels)
@@ -611,17 +563,17 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         if method == "quantile":
             bounds = self.predict_quantiles(horizon, X, quantiles=[(1 - coverage) / 2, 0.5, (1 + coverage) / 2])
             return _output.interval_from_quantiles(bounds)
-        width = self.conformal_width(coverage)
         steps = self._check_horizon(horizon)
-        if steps > len(width):
-            raise ValueError(
-                f"conformal intervals are calibrated for {len(width)} steps (the horizon trained for); refit with "
-                f"horizon={steps} to get {steps}-step intervals"
-            )
         median = int(np.searchsorted(self.quantiles_, 0.5))
         rows = []
-        for future, q, scale in self._forecast(horizon, X):
-            half = width[: len(future)] * scale
+        for future, q, scale, model in self._forecast(horizon, X):
+            width = model.conformal_width(coverage)
+            if steps > len(width):
+                raise ValueError(
+                    f"conformal intervals are calibrated for {len(width)} steps (the horizon trained for); refit "
+                    f"with horizon={steps} to get {steps}-step intervals"
+                )
+            half = width[:steps] * scale
             rows.append((future, np.stack([q[median], q[median] - half, q[median] + half])))
         return _output.interval_frame(self, rows)
 
@@ -644,6 +596,8 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         held-out absolute errors (split conformal prediction).
         """
         check_is_fitted(self)
+        if self.scope_ == "local":
+            raise ValueError("a local forecaster has one calibration per series: see local_models_[series_id]")
         scores = self.conformal_scores_
         if scores is None:
             raise ValueError("conformal intervals need held-out windows: fit with early_stopping=True")

@@ -8,8 +8,10 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 
+from ._local import split_series
 from ._panel import LONG_COLUMNS, _to_wide, to_panel
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
 
@@ -86,7 +88,7 @@ def _refit_every(refit) -> int | float:
 
 def backtest(
     forecaster, y, X=None, *, horizon=None, n_windows=5, step=None, refit=True, coverage_level=0.9,
-    interval_method=None, season_length=None,
+    interval_method=None, season_length=None, n_jobs=None,
 ):  # fmt: skip
     """Rolling-origin evaluation: fit up to each cutoff, forecast the next ``horizon`` steps, score.
 
@@ -112,6 +114,11 @@ def backtest(
     season_length : int or None
         Season of the naive baseline and of the MASE scale (default by frequency,
         see :func:`rnnforecast.metrics.default_season_length`).
+    n_jobs : int or None
+        joblib workers for the independent fits: one per refit block, and one per
+        series for a ``scope="local"`` forecaster. Under
+        ``joblib.parallel_config(backend="dask")`` they run on a dask cluster.
+        Results do not depend on it.
 
     Returns
     -------
@@ -132,31 +139,69 @@ def backtest(
     positions = cutoffs(len(grid), horizon, n_windows, step)
     season = default_season_length(panel.freq) if season_length is None else int(season_length)
 
-    rows, fit_seconds, model = [], 0.0, None
+    if getattr(forecaster, "scope", "global") == "local":
+        return _backtest_local(forecaster, y, X, panel, dict(
+            horizon=horizon, n_windows=n_windows, step=step, refit=refit, coverage_level=coverage_level,
+            interval_method=interval_method, season_length=season,
+        ), n_jobs)  # fmt: skip
     block_size = n_windows if every == np.inf else int(every)
-    for block in range(0, n_windows, block_size):
-        window_ids = list(range(block, min(n_windows, block + block_size)))
-        cutoff_time = grid[positions[window_ids[0]]]
-        model = clone(forecaster)
-        started = time.perf_counter()
-        model.fit(_truncate(y, X, cutoff_time, panel.layout), X)
-        fit_seconds += time.perf_counter() - started
-        width = None
-        method = model.resolve_interval_method(interval_method)
-        if method == "quantile":
-            model._require_quantile_heads()
-        if method == "conformal":
-            width = model.conformal_width(coverage_level)[:horizon]
-        # (window, position of its cutoff) per series; a series without data at a cutoff skips that window.
-        origins = [
-            [(w, index.get_loc(grid[positions[w]])) for w in window_ids if grid[positions[w]] in index]
-            for index in panel.index
-        ]
-        forecasts = model._forecast_origins(panel, [[p for _, p in pairs] for pairs in origins], horizon)
-        rows += _window_rows(model, panel, observed, origins, forecasts, horizon, width, coverage_level, season)
-    forecasts = pd.DataFrame(rows)
+    blocks = [list(range(start, min(n_windows, start + block_size))) for start in range(0, n_windows, block_size)]
+    tasks = (
+        delayed(_run_block)(
+            forecaster,
+            y,
+            X,
+            panel,
+            observed,
+            grid,
+            positions,
+            windows,
+            horizon,
+            interval_method,
+            coverage_level,
+            season,
+        )  # fmt: skip
+        for windows in blocks
+    )
+    outputs = Parallel(n_jobs=n_jobs)(tasks)
+    forecasts = pd.DataFrame([row for rows, _ in outputs for row in rows])
     metrics = _metrics(forecasts, panel, observed, season)
-    return BacktestResult(forecasts, metrics, season, fit_seconds)
+    return BacktestResult(forecasts, metrics, season, sum(seconds for _, seconds in outputs))
+
+
+def _run_block(forecaster, y, X, panel, observed, grid, positions, window_ids, horizon, interval_method, level, season):
+    """Fit at the first cutoff of ``window_ids`` and forecast all of them: (rows, fit seconds)."""
+    cutoff_time = grid[positions[window_ids[0]]]
+    model = clone(forecaster)
+    started = time.perf_counter()
+    model.fit(_truncate(y, X, cutoff_time, panel.layout), X)
+    seconds = time.perf_counter() - started
+    width = None
+    method = model.resolve_interval_method(interval_method)
+    if method == "quantile":
+        model._require_quantile_heads()
+    if method == "conformal":
+        width = model.conformal_width(level)[:horizon]
+    # (window, position of its cutoff) per series; a series without data at a cutoff skips that window.
+    origins = [
+        [(w, index.get_loc(grid[positions[w]])) for w in window_ids if grid[positions[w]] in index]
+        for index in panel.index
+    ]
+    forecasts = model._forecast_origins(panel, [[p for _, p in pairs] for pairs in origins], horizon)
+    return _window_rows(model, panel, observed, origins, forecasts, horizon, width, level, season), seconds
+
+
+def _backtest_local(forecaster, y, X, panel, options, n_jobs):
+    """A local forecaster's backtest: each series on its own, as parallel joblib tasks."""
+    single = clone(forecaster).set_params(scope="global", n_jobs=1)
+    parts = split_series(y, X, panel.layout, panel.ids)
+    results = Parallel(n_jobs=n_jobs)(delayed(backtest)(single, series, exog, **options) for _, series, exog in parts)
+    return BacktestResult(
+        pd.concat([r.forecasts for r in results], ignore_index=True),
+        pd.concat([r.metrics for r in results], ignore_index=True),
+        options["season_length"],
+        sum(r.fit_seconds for r in results),
+    )
 
 
 def _observed(y, panel):

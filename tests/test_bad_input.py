@@ -87,7 +87,7 @@ CASES = [
     ),
     (
         "forecaster: timestamps off the declared grid",
-        lambda: fit(Y.set_axis(Y.index + pd.Timedelta(hours=1) * (np.arange(60) == 5)), freq="D"),
+        lambda: fit(Y.set_axis(Y.index + pd.Timedelta(hours=1) * (np.arange(60) == 5).astype(int)), freq="D"),
         ValueError,
         "do not fall on a regular D grid",
     ),

@@ -1,0 +1,70 @@
+"""One model per series (``RNNForecaster(scope="local")``), fitted in parallel with joblib.
+
+Every series becomes a single-series input in its own right (with its rows of
+``X``), and a clone of the forecaster with ``scope="global"`` and one kernel
+thread is fitted on it. The fits are independent joblib tasks, so
+``joblib.parallel_config(backend="dask")`` (or Ray's backend) spreads them over a
+cluster unchanged; each clone keeps the user's ``random_state``, so results do
+not depend on where or in which order the tasks run.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+
+from ._panel import LONG_COLUMNS
+
+__all__ = ["split_series", "series_exog", "fit_local", "forecast_local"]
+
+
+def series_exog(X, key, layout: str):
+    """The rows of ``X`` that belong to series ``key``, indexed by time (shared ``X`` is returned as is)."""
+    if X is None:
+        return None
+    unique_id, ds, _ = LONG_COLUMNS
+    if layout == "long" and isinstance(X, pd.DataFrame) and {unique_id, ds} <= set(X.columns):
+        part = X[X[unique_id] == key]
+        times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
+        return part.drop(columns=[unique_id, ds]).set_index(pd.Index(times, name=ds)).sort_index()
+    return X
+
+
+def split_series(y, X, layout: str, ids: list) -> list:
+    """``[(series id, y of that series as a Series, its X), ...]`` in the order of ``ids``."""
+    unique_id, ds, value = LONG_COLUMNS
+    parts = []
+    for key in ids:
+        if layout == "series":
+            series = y if isinstance(y, pd.Series) else pd.Series(y, name=key)
+        elif layout == "wide":
+            series = y[key] if isinstance(y, pd.DataFrame) else pd.DataFrame(y).iloc[:, ids.index(key)]
+        else:
+            part = y[y[unique_id] == key]
+            times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
+            series = pd.Series(part[value].to_numpy(), index=pd.Index(times, name=ds)).sort_index()
+        parts.append((key, series.rename(key), series_exog(X, key, layout)))
+    return parts
+
+
+def _fit_one(forecaster, y, X):
+    return forecaster.fit(y, X)
+
+
+def fit_local(forecaster, y, X, panel):
+    """Fit one single-series clone per series of ``panel``; returns ``{series id: fitted forecaster}``."""
+    template = clone(forecaster).set_params(scope="global", n_jobs=1)
+    parts = split_series(y, X, panel.layout, panel.ids)
+    models = Parallel(n_jobs=forecaster.n_jobs)(
+        delayed(_fit_one)(clone(template), series, exog) for _, series, exog in parts
+    )
+    return dict(zip(panel.ids, models, strict=True))
+
+
+def forecast_local(forecaster, horizon, X):
+    """Each local model's forecasts, as :meth:`RNNForecaster._forecast` returns them, in series order."""
+    results = []
+    for key, model in forecaster.local_models_.items():
+        results += model._forecast(horizon, series_exog(X, key, forecaster.layout_))
+    return results
