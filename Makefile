@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,distributed]"
 	@# PyTorch is an optional test oracle and benchmark peer, never a dependency:
 	@# its CPU wheel installs offline here; where it cannot, the torch tests skip.
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "rnnforecast: torch not installable here; torch parity tests will be skipped"

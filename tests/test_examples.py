@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -45,3 +46,12 @@ def test_tune_forecaster_example(capsys):
     mae, last_value = _load("tune_forecaster").main(["--quick"])
     assert np.isfinite(mae) and mae < 15 and last_value > 0
     assert "grid search over 2 candidates" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_distributed_search_example(capsys):
+    pytest.importorskip("distributed")
+    search, result = _load("distributed_search").main(["--quick"])
+    assert len(search.cv_results_["params"]) == 2
+    assert set(result.forecasts["unique_id"]) == {"temp_max", "temp_min", "wind"}
+    assert "dask cluster: 2 workers" in capsys.readouterr().out
