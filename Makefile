@@ -35,8 +35,9 @@ demo: $(STAMP)
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 
+# The CUDA kernels are tested on numba's simulator unless NUMBA_ENABLE_CUDASIM=0 is set (on a GPU machine).
 test: lint
-	$(PY) -m pytest -q
+	NUMBA_ENABLE_CUDASIM=$${NUMBA_ENABLE_CUDASIM:-1} $(PY) -m pytest -q
 
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/bench_kernels.py --write benchmarks/RESULTS.md

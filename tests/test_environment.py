@@ -118,3 +118,16 @@ def test_same_seed_bit_identical_across_processes_and_thread_counts():
     again = _run(DETERMINISM_SCRIPT, 2).stdout.strip()
     assert digests[1] == digests[2] == again
     assert len(digests[1]) == 64 and hashlib.sha256(b"").hexdigest() != digests[1]
+
+
+def test_cpu_use_never_imports_cuda():
+    script = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np, pandas as pd
+from rnnforecast import RNNForecaster, RNNRegressor
+y = pd.Series(np.sin(np.arange(120) / 3), index=pd.date_range("2024-01-01", periods=120))
+RNNForecaster(horizon=2, n_steps=10, hidden_size=4, max_iter=1).fit(y).predict_interval()
+print(sorted(name for name in sys.modules if "cuda" in name))
+"""
+    assert _run(script).stdout.strip() == "[]"

@@ -1,0 +1,381 @@
+"""CUDA twins of the recurrent CPU kernels (numba.cuda), with the same arguments and array layouts.
+
+Each public function here takes exactly the arguments of its CPU twin in
+``cpu_rnn``, ``cpu_lstm`` and ``cpu_gru`` (chunk layout ``(C, T, F, B)``, packed
+weights ``W = [W_ih | W_hh | b]``; see :mod:`rnnforecast.kernels._recurrent`) and
+fills the same output buffers, which may be device arrays or host arrays
+(numba copies host arrays to the device and back).
+
+One thread block runs one batch chunk through all its time steps (a persistent
+launch: the step loop is inside the kernel). Per step the block computes the
+packed product ``gates = W S_t`` (each thread a strided share of the ``R x B``
+outputs), synchronises, applies the cell equations to its share of the
+``H x B`` states, and synchronises again. Backward runs the steps in reverse
+with the same two GEMMs as the CPU (``dW += dG S_t^T`` and ``dS = W^T dG``),
+each thread owning fixed output elements, so every sum is taken in the same
+order on every run: results are deterministic.
+
+This module imports ``numba.cuda`` and is imported only when a CUDA device is
+requested (``rnnforecast._device``); CPU-only installs never load it. Under
+``NUMBA_ENABLE_CUDASIM=1`` it runs on numba's CUDA simulator, which is how CI
+tests it against the CPU kernels.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import cuda
+
+__all__ = [
+    "rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
+    "threads_for",
+]  # fmt: skip
+
+MAX_THREADS = 256
+_CLAMP = 9.0
+_P = (1.0, 0.1308507382029535, 0.003105249383749972, 1.1170721794246208e-05, -2.030904541929867e-08,
+      5.327456801531953e-11, -8.638243959914885e-14)  # fmt: skip
+_Q = (1.0000000263325632, 0.464183968362188, 0.024500040942681597, 0.00025481985928143197)
+
+
+def threads_for(rows: int, depth: int, width: int) -> int:
+    """Threads per block: enough for the largest per-step share (``R x B`` or ``R x K``), capped, a warp multiple."""
+    needed = max(rows * width, min(rows * depth, MAX_THREADS))
+    return max(32, min(MAX_THREADS, 32 * ((needed + 31) // 32)))
+
+
+# ----------------------------------------------------------------- activations
+@cuda.jit(device=True, inline=True)
+def _tanh(x, exact):
+    if exact:
+        return math.tanh(x)
+    # The CPU kernels' rational approximation (see _activations), so both paths agree to rounding.
+    xc = min(max(x, -_CLAMP), _CLAMP)
+    u = xc * xc
+    p = (((((_P[6] * u + _P[5]) * u + _P[4]) * u + _P[3]) * u + _P[2]) * u + _P[1]) * u + _P[0]
+    q = ((_Q[3] * u + _Q[2]) * u + _Q[1]) * u + _Q[0]
+    return min(max(xc * p / q, -1.0), 1.0)
+
+
+@cuda.jit(device=True, inline=True)
+def _sigmoid(x, exact):
+    return 0.5 + 0.5 * _tanh(0.5 * x, exact)
+
+
+# ------------------------------------------------------------- shared pieces
+@cuda.jit(device=True)
+def _load_sequence(x, h0, stacked, c, tid, n_threads):
+    steps, input_size, width = x.shape[1], x.shape[2], x.shape[3]
+    hidden = h0.shape[1]
+    ones_row = input_size + hidden
+    for e in range(tid, (steps + 1) * width, n_threads):
+        stacked[c, e // width, ones_row, e % width] = 1.0
+    for e in range(tid, steps * input_size * width, n_threads):
+        t, rest = e // (input_size * width), e % (input_size * width)
+        stacked[c, t, rest // width, rest % width] = x[c, t, rest // width, rest % width]
+    for e in range(tid, hidden * width, n_threads):
+        stacked[c, 0, input_size + e // width, e % width] = h0[c, e // width, e % width]
+
+
+@cuda.jit(device=True)
+def _step_product(packed, stacked, gates, c, t, tid, n_threads):
+    """``gates[c, t] = W @ S_t``; each thread owns outputs ``(r, b)``."""
+    rows, depth = packed.shape
+    width = stacked.shape[3]
+    for e in range(tid, rows * width, n_threads):
+        r, b = e // width, e % width
+        total = 0.0 * packed[0, 0]
+        for k in range(depth):
+            total += packed[r, k] * stacked[c, t, k, b]
+        gates[c, t, r, b] = total
+
+
+@cuda.jit(device=True)
+def _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads):
+    """``weight_parts[c] (+)= dG S_t^T`` and ``d_stacked[c] = W^T dG`` (``x`` rows only when ``need_dx``)."""
+    rows, depth = packed.shape
+    width = stacked.shape[3]
+    last_step = t == stacked.shape[1] - 2
+    for e in range(tid, rows * depth, n_threads):
+        r, k = e // depth, e % depth
+        total = 0.0 * packed[0, 0]
+        for b in range(width):
+            total += d_gates[c, r, b] * stacked[c, t, k, b]
+        if last_step:
+            weight_parts[c, r, k] = total
+        else:
+            weight_parts[c, r, k] += total
+    first = 0 if need_dx else input_size
+    for e in range(tid, (depth - 1 - first) * width, n_threads):
+        k, b = first + e // width, e % width
+        total = 0.0 * packed[0, 0]
+        for r in range(rows):
+            total += packed[r, k] * d_gates[c, r, b]
+        d_stacked[c, k, b] = total
+
+
+@cuda.jit(device=True)
+def _carry_gradients(d_stacked, c, t, input_size, accumulate, need_dx, dh, dx, tid, n_threads):
+    hidden, width = dh.shape[1], dh.shape[2]
+    for e in range(tid, hidden * width, n_threads):
+        j, b = e // width, e % width
+        if accumulate:
+            dh[c, j, b] += d_stacked[c, input_size + j, b]
+        else:
+            dh[c, j, b] = d_stacked[c, input_size + j, b]
+    if need_dx:
+        for e in range(tid, input_size * width, n_threads):
+            dx[c, t, e // width, e % width] = d_stacked[c, e // width, e % width]
+
+
+@cuda.jit(device=True)
+def _copy_state(source, target, c, tid, n_threads):
+    hidden, width = source.shape[1], source.shape[2]
+    for e in range(tid, hidden * width, n_threads):
+        target[c, e // width, e % width] = source[c, e // width, e % width]
+
+
+# ------------------------------------------------------------------ Elman RNN
+@cuda.jit
+def _rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    steps, hidden, width = x.shape[1], y.shape[2], y.shape[3]
+    h_row = stacked.shape[2] - 1 - hidden
+    _load_sequence(x, h0, stacked, c, tid, n_threads)
+    cuda.syncthreads()
+    for t in range(steps):
+        _step_product(packed, stacked, gates, c, t, tid, n_threads)
+        cuda.syncthreads()
+        for e in range(tid, hidden * width, n_threads):
+            j, b = e // width, e % width
+            a = gates[c, t, j, b]
+            h = max(a, 0.0 * a) if relu else _tanh(a, exact)
+            y[c, t, j, b] = h
+            stacked[c, t + 1, h_row + j, b] = h
+        cuda.syncthreads()
+
+
+def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first, stop):
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_forward` (same arguments and outputs)."""
+    if stop > first:
+        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
+        _rnn_forward[stop - first, threads](packed, x, h0, relu, exact, stacked, gates, y, first)
+
+
+@cuda.jit
+def _rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    steps, hidden, width = y.shape[1], dh0.shape[1], dh0.shape[2]
+    input_size = stacked.shape[2] - hidden - 1
+    _copy_state(dh_last, dh0, c, tid, n_threads)
+    cuda.syncthreads()
+    for t in range(steps - 1, -1, -1):
+        for e in range(tid, hidden * width, n_threads):
+            j, b = e // width, e % width
+            h = y[c, t, j, b]
+            grad_h = dh0[c, j, b] + dy[c, t, j, b]
+            if relu:
+                d_gates[c, j, b] = grad_h if h > 0.0 else 0.0 * h
+            else:
+                d_gates[c, j, b] = grad_h * (1.0 - h * h)
+        cuda.syncthreads()
+        _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
+        cuda.syncthreads()
+        _carry_gradients(d_stacked, c, t, input_size, False, need_dx, dh0, dx, tid, n_threads)
+        cuda.syncthreads()
+
+
+def rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
+                 stop):  # fmt: skip
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_backward`."""
+    if stop > first:
+        threads = threads_for(packed.shape[0], packed.shape[1], y.shape[3])
+        _rnn_backward[stop - first, threads](
+            packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first
+        )
+
+
+# ----------------------------------------------------------------------- LSTM
+@cuda.jit
+def _lstm_forward(params, peep, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    steps, hidden, width = x.shape[1], y.shape[2], y.shape[3]
+    h_row = stacked.shape[2] - 1 - hidden
+    _load_sequence(x, h0, stacked, c, tid, n_threads)
+    for e in range(tid, hidden * width, n_threads):
+        cells[c, 0, e // width, e % width] = c0[c, e // width, e % width]
+    cuda.syncthreads()
+    for t in range(steps):
+        _step_product(packed, stacked, gates, c, t, tid, n_threads)
+        cuda.syncthreads()
+        for e in range(tid, hidden * width, n_threads):
+            j, b = e // width, e % width
+            zero = 0.0 * params[0]
+            w_ci = params[peep + j] if peephole else zero
+            w_cf = params[peep + hidden + j] if peephole else zero
+            w_co = params[peep + 2 * hidden + j] if peephole else zero
+            c_prev = cells[c, t, j, b]
+            i = _sigmoid(gates[c, t, j, b] + w_ci * c_prev, exact)
+            f = _sigmoid(gates[c, t, hidden + j, b] + w_cf * c_prev, exact)
+            g = _tanh(gates[c, t, 2 * hidden + j, b], exact)
+            c_new = f * c_prev + i * g
+            o = _sigmoid(gates[c, t, 3 * hidden + j, b] + w_co * c_new, exact)
+            h = o * _tanh(c_new, exact)
+            gates[c, t, j, b] = i
+            gates[c, t, hidden + j, b] = f
+            gates[c, t, 2 * hidden + j, b] = g
+            gates[c, t, 3 * hidden + j, b] = o
+            cells[c, t + 1, j, b] = c_new
+            y[c, t, j, b] = h
+            stacked[c, t + 1, h_row + j, b] = h
+        cuda.syncthreads()
+
+
+def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first, stop):
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_forward` (same arguments and outputs)."""
+    if stop > first:
+        peep = _layer_peephole(x.shape[2], h0.shape[1]) if peephole else 0
+        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
+        _lstm_forward[stop - first, threads](params, peep, packed, x, h0, c0, peephole, exact, stacked, gates, cells,
+                                             y, first)  # fmt: skip
+
+
+def _layer_peephole(input_size, hidden):
+    """Offset of the peephole weights in a layer's parameters (after the four PyTorch tensors)."""
+    rows = 4 * hidden
+    return rows * input_size + rows * hidden + 2 * rows
+
+
+@cuda.jit
+def _lstm_backward(params, peep, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
+                   d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first):  # fmt: skip
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    steps, hidden, width = gates.shape[1], dh0.shape[1], dh0.shape[2]
+    input_size = stacked.shape[2] - hidden - 1
+    _copy_state(dh_last, dh0, c, tid, n_threads)
+    _copy_state(dc_last, dc0, c, tid, n_threads)
+    if peephole:
+        for e in range(tid, 3 * hidden * width, n_threads):
+            peep_sums[c, e // width, e % width] = 0.0
+    cuda.syncthreads()
+    for t in range(steps - 1, -1, -1):
+        for e in range(tid, hidden * width, n_threads):
+            j, b = e // width, e % width
+            zero = 0.0 * params[0]
+            w_ci = params[peep + j] if peephole else zero
+            w_cf = params[peep + hidden + j] if peephole else zero
+            w_co = params[peep + 2 * hidden + j] if peephole else zero
+            c_prev = cells[c, t, j, b]
+            c_new = cells[c, t + 1, j, b]
+            i = gates[c, t, j, b]
+            f = gates[c, t, hidden + j, b]
+            g = gates[c, t, 2 * hidden + j, b]
+            o = gates[c, t, 3 * hidden + j, b]
+            tanh_c = _tanh(c_new, exact)
+            grad_h = dh0[c, j, b] + dy[c, t, j, b]
+            d_o = grad_h * tanh_c * o * (1.0 - o)
+            grad_c = dc0[c, j, b] + grad_h * o * (1.0 - tanh_c * tanh_c) + d_o * w_co
+            d_i = grad_c * g * i * (1.0 - i)
+            d_f = grad_c * c_prev * f * (1.0 - f)
+            d_g = grad_c * i * (1.0 - g * g)
+            dc0[c, j, b] = grad_c * f + d_i * w_ci + d_f * w_cf
+            d_gates[c, j, b] = d_i
+            d_gates[c, hidden + j, b] = d_f
+            d_gates[c, 2 * hidden + j, b] = d_g
+            d_gates[c, 3 * hidden + j, b] = d_o
+            if peephole:
+                peep_sums[c, j, b] += d_i * c_prev
+                peep_sums[c, hidden + j, b] += d_f * c_prev
+                peep_sums[c, 2 * hidden + j, b] += d_o * c_new
+        cuda.syncthreads()
+        _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
+        cuda.syncthreads()
+        _carry_gradients(d_stacked, c, t, input_size, False, need_dx, dh0, dx, tid, n_threads)
+        cuda.syncthreads()
+
+
+def lstm_backward(params, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
+                  d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first, stop):  # fmt: skip
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_backward`."""
+    if stop > first:
+        hidden = dh0.shape[1]
+        peep = _layer_peephole(stacked.shape[2] - hidden - 1, hidden) if peephole else 0
+        threads = threads_for(packed.shape[0], packed.shape[1], dh0.shape[2])
+        _lstm_backward[stop - first, threads](
+            params, peep, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
+            d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first,
+        )  # fmt: skip
+
+
+# ------------------------------------------------------------------------ GRU
+@cuda.jit
+def _gru_forward(packed, x, h0, exact, stacked, gates, y, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    steps, hidden, width = x.shape[1], y.shape[2], y.shape[3]
+    h_row = stacked.shape[2] - 1 - hidden
+    _load_sequence(x, h0, stacked, c, tid, n_threads)
+    cuda.syncthreads()
+    for t in range(steps):
+        _step_product(packed, stacked, gates, c, t, tid, n_threads)
+        cuda.syncthreads()
+        for e in range(tid, hidden * width, n_threads):
+            j, b = e // width, e % width
+            h_prev = stacked[c, t, h_row + j, b]
+            r = _sigmoid(gates[c, t, j, b], exact)
+            z = _sigmoid(gates[c, t, hidden + j, b], exact)
+            n = _tanh(gates[c, t, 2 * hidden + j, b] + r * gates[c, t, 3 * hidden + j, b], exact)
+            h = n + z * (h_prev - n)
+            gates[c, t, j, b] = r
+            gates[c, t, hidden + j, b] = z
+            gates[c, t, 2 * hidden + j, b] = n
+            y[c, t, j, b] = h
+            stacked[c, t + 1, h_row + j, b] = h
+        cuda.syncthreads()
+
+
+def gru_forward(packed, x, h0, exact, stacked, gates, y, first, stop):
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_gru.gru_forward` (same arguments and outputs)."""
+    if stop > first:
+        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
+        _gru_forward[stop - first, threads](packed, x, h0, exact, stacked, gates, y, first)
+
+
+@cuda.jit
+def _gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    steps, hidden, width = gates.shape[1], dh0.shape[1], dh0.shape[2]
+    input_size = stacked.shape[2] - hidden - 1
+    h_row = input_size
+    _copy_state(dh_last, dh0, c, tid, n_threads)
+    cuda.syncthreads()
+    for t in range(steps - 1, -1, -1):
+        for e in range(tid, hidden * width, n_threads):
+            j, b = e // width, e % width
+            h_prev = stacked[c, t, h_row + j, b]
+            n_h = gates[c, t, 3 * hidden + j, b]
+            r = gates[c, t, j, b]
+            z = gates[c, t, hidden + j, b]
+            n = gates[c, t, 2 * hidden + j, b]
+            grad_h = dh0[c, j, b] + dy[c, t, j, b]
+            d_n = grad_h * (1.0 - z) * (1.0 - n * n)
+            d_gates[c, j, b] = d_n * n_h * r * (1.0 - r)
+            d_gates[c, hidden + j, b] = grad_h * (h_prev - n) * z * (1.0 - z)
+            d_gates[c, 2 * hidden + j, b] = d_n
+            d_gates[c, 3 * hidden + j, b] = d_n * r
+            dh0[c, j, b] = grad_h * z
+        cuda.syncthreads()
+        _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
+        cuda.syncthreads()
+        _carry_gradients(d_stacked, c, t, input_size, True, need_dx, dh0, dx, tid, n_threads)
+        cuda.syncthreads()
+
+
+def gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
+                 stop):  # fmt: skip
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_gru.gru_backward`."""
+    if stop > first:
+        threads = threads_for(packed.shape[0], packed.shape[1], dh0.shape[2])
+        _gru_backward[stop - first, threads](
+            packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first
+        )
