@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._device import recurrent_kernels
 from ._jit import run_chunks
 from .kernels._recurrent import GRU_SPLIT, SUMMED, finish_gradients, layer_offsets, pack_weights, packed_rows
-from .kernels.cpu_gru import gru_backward, gru_forward
-from .kernels.cpu_lstm import finish_peephole_gradients, lstm_backward, lstm_forward
-from .kernels.cpu_rnn import rnn_backward, rnn_forward
+from .kernels.cpu_lstm import finish_peephole_gradients
 
 __all__ = ["LAYERS", "RecurrentLayer"]
 
@@ -32,11 +31,15 @@ class RecurrentLayer:
         How the weights are packed (``SUMMED`` or ``GRU_SPLIT``).
     exact : bool
         Use libm activations instead of the rational approximations.
+    device : {"cpu", "cuda"}
+        Where the forward and backward kernels run (the CUDA twins take the same
+        host buffers; numba copies them to the GPU and back around each call).
     """
 
     has_cell_state = False
 
-    def __init__(self, input_size: int, hidden_size: int, gates: int, kind: int, exact: bool):
+    def __init__(self, input_size: int, hidden_size: int, gates: int, kind: int, exact: bool, device: str = "cpu"):
+        self.kernels = recurrent_kernels(device)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.gates = gates
@@ -76,6 +79,9 @@ class RecurrentLayer:
     def _run(self, kernel_function, *args, backward=False) -> None:
         """Run a chunk-range kernel over every chunk, split across the scope's threads."""
         n_chunks, steps, _, width = self.y.shape
+        if self.kernels.device == "cuda":
+            kernel_function(*args, 0, n_chunks)  # one block per chunk, all chunks in one launch
+            return
         work = 2.0 * self.rows * self.depth * steps * width * n_chunks * (2 if backward else 1)
         run_chunks(kernel_function, args, n_chunks, work)
 
@@ -95,14 +101,14 @@ class LSTMLayer(RecurrentLayer):
 
     has_cell_state = True
 
-    def __init__(self, input_size, hidden_size, exact, peephole=False):
-        super().__init__(input_size, hidden_size, 4, SUMMED, exact)
+    def __init__(self, input_size, hidden_size, exact, peephole=False, device="cpu"):
+        super().__init__(input_size, hidden_size, 4, SUMMED, exact, device)
         self.peephole = bool(peephole)
 
     def forward(self, params, x, h0, c0):
         self._pack(params)
         self._run(
-            lstm_forward, params, self.packed, x, h0, c0, self.peephole, self.exact,
+            self.kernels.lstm_forward, params, self.packed, x, h0, c0, self.peephole, self.exact,
             self.stacked, self.gate_values, self.cells, self.y,
         )  # fmt: skip
         return self.y
@@ -113,8 +119,8 @@ class LSTMLayer(RecurrentLayer):
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         self._run(
-            lstm_backward, params, self.packed, self.peephole, self.exact, self.stacked, self.gate_values, self.cells,
-            dy, dh_last, dc_last, need_dx,
+            self.kernels.lstm_backward, params, self.packed, self.peephole, self.exact, self.stacked,
+            self.gate_values, self.cells, dy, dh_last, dc_last, need_dx,
             self.d_gates, self.d_stacked, self.weight_parts, self.peep_sums, self.dx, self.dh0, self.dc0,
             backward=True,
         )  # fmt: skip
@@ -127,17 +133,17 @@ class LSTMLayer(RecurrentLayer):
 class GRULayer(RecurrentLayer):
     """GRU layer with PyTorch's ``n`` gate."""
 
-    def __init__(self, input_size, hidden_size, exact):
-        super().__init__(input_size, hidden_size, 3, GRU_SPLIT, exact)
+    def __init__(self, input_size, hidden_size, exact, device="cpu"):
+        super().__init__(input_size, hidden_size, 3, GRU_SPLIT, exact, device)
 
     def forward(self, params, x, h0, c0=None):
         self._pack(params)
-        self._run(gru_forward, self.packed, x, h0, self.exact, self.stacked, self.gate_values, self.y)
+        self._run(self.kernels.gru_forward, self.packed, x, h0, self.exact, self.stacked, self.gate_values, self.y)
         return self.y
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         self._run(
-            gru_backward, self.packed, self.stacked, self.gate_values,
+            self.kernels.gru_backward, self.packed, self.stacked, self.gate_values,
             dy, dh_last, need_dx,
             self.d_gates, self.d_stacked, self.weight_parts, self.dx, self.dh0,
             backward=True,
@@ -148,18 +154,20 @@ class GRULayer(RecurrentLayer):
 class RNNLayer(RecurrentLayer):
     """Elman RNN layer with a tanh or ReLU non-linearity."""
 
-    def __init__(self, input_size, hidden_size, exact, relu=False):
-        super().__init__(input_size, hidden_size, 1, SUMMED, exact)
+    def __init__(self, input_size, hidden_size, exact, relu=False, device="cpu"):
+        super().__init__(input_size, hidden_size, 1, SUMMED, exact, device)
         self.relu = bool(relu)
 
     def forward(self, params, x, h0, c0=None):
         self._pack(params)
-        self._run(rnn_forward, self.packed, x, h0, self.relu, self.exact, self.stacked, self.gate_values, self.y)
+        self._run(
+            self.kernels.rnn_forward, self.packed, x, h0, self.relu, self.exact, self.stacked, self.gate_values, self.y
+        )
         return self.y
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         self._run(
-            rnn_backward, self.packed, self.relu, self.stacked, self.y,
+            self.kernels.rnn_backward, self.packed, self.relu, self.stacked, self.y,
             dy, dh_last, need_dx,
             self.d_gates, self.d_stacked, self.weight_parts, self.dx, self.dh0,
             backward=True,
@@ -167,22 +175,22 @@ class RNNLayer(RecurrentLayer):
         self._finish(grad)
 
 
-def _make_lstm(input_size, hidden_size, exact, nonlinearity):
-    return LSTMLayer(input_size, hidden_size, exact)
+def _make_lstm(input_size, hidden_size, exact, nonlinearity, device="cpu"):
+    return LSTMLayer(input_size, hidden_size, exact, device=device)
 
 
-def _make_peephole(input_size, hidden_size, exact, nonlinearity):
-    return LSTMLayer(input_size, hidden_size, exact, peephole=True)
+def _make_peephole(input_size, hidden_size, exact, nonlinearity, device="cpu"):
+    return LSTMLayer(input_size, hidden_size, exact, peephole=True, device=device)
 
 
-def _make_gru(input_size, hidden_size, exact, nonlinearity):
-    return GRULayer(input_size, hidden_size, exact)
+def _make_gru(input_size, hidden_size, exact, nonlinearity, device="cpu"):
+    return GRULayer(input_size, hidden_size, exact, device=device)
 
 
-def _make_rnn(input_size, hidden_size, exact, nonlinearity):
+def _make_rnn(input_size, hidden_size, exact, nonlinearity, device="cpu"):
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    return RNNLayer(input_size, hidden_size, exact, relu=nonlinearity == "relu")
+    return RNNLayer(input_size, hidden_size, exact, relu=nonlinearity == "relu", device=device)
 
 
 LAYERS = {"lstm": _make_lstm, "peephole": _make_peephole, "gru": _make_gru, "rnn": _make_rnn}

@@ -100,6 +100,8 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         Needed by conformal intervals, which are calibrated on these windows.
     validation_fraction : float, default=0.1
     dtype : {"float32", "float64"}, default="float32"
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where the network's recurrent kernels run (see :class:`RNNRegressor`).
     n_jobs : int or None, default=None
         Kernel threads (``scope="global"``) or parallel per-series fits
         (``scope="local"``); results do not depend on it.
@@ -166,6 +168,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -176,8 +179,8 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", normalize="window",
         season_length=None, calendar=True, past_exog=None, missing="error", freq=None, max_train_size=None, dropout=0.0,
         weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100, early_stopping=True,
-        validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", n_jobs=None, random_state=None,
-        verbose=False,
+        validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", device="cpu", n_jobs=None,
+        random_state=None, verbose=False,
     ):  # fmt: skip
         self.horizon = horizon
         self.n_steps = n_steps
@@ -205,6 +208,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.dtype = dtype
+        self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -240,7 +244,7 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
             cell=self.cell, hidden_size=self.hidden_size, num_layers=self.num_layers, dropout=self.dropout,
             loss="pinball", quantile=np.repeat(self.quantiles_, self.spec_.n_ahead),
             learning_rate_init=self.learning_rate_init, weight_decay=self.weight_decay, batch_size=self.batch_size,
-            max_iter=self.max_iter,
+            max_iter=self.max_iter, device=self.device,
             early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change, tol=self.tol, dtype=self.dtype, n_jobs=self.n_jobs,
             random_state=self.random_state, verbose=self.verbose,

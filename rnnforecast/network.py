@@ -64,6 +64,8 @@ class RecurrentNetwork:
         float64 for gradient checks).
     max_chunk_width : int, default=32
         Most samples per batch chunk.
+    device : {"cpu", "cuda"}, default="cpu"
+        Where the recurrent kernels run (see :mod:`rnnforecast._device`).
 
     Examples
     --------
@@ -86,6 +88,7 @@ class RecurrentNetwork:
         return_sequences: bool = False,
         exact: bool = False,
         max_chunk_width: int = MAX_CHUNK_WIDTH,
+        device: str = "cpu",
     ):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
@@ -93,8 +96,9 @@ class RecurrentNetwork:
         self.dropout = float(dropout)
         self.return_sequences = bool(return_sequences)
         self.max_chunk_width = int(max_chunk_width)
+        self.device = device
         self.layers = [
-            LAYERS[layout.cell.name](layout.layer_input_size(k), layout.hidden_size, exact, nonlinearity)
+            LAYERS[layout.cell.name](layout.layer_input_size(k), layout.hidden_size, exact, nonlinearity, device)
             for k in range(layout.num_layers)
         ]
         self._masks = [None] * layout.num_layers

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._device import DEVICES, resolve_device
 from ._jit import thread_scope
 from ._layout import CELLS, initialize_parameters, make_layout
 from ._persistence import PersistenceMixin
@@ -90,6 +91,11 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     init : {"glorot_orthogonal", "pytorch"}, default="glorot_orthogonal"
     forget_bias : float, default=1.0
     dtype : {"float32", "float64"}, default="float32"
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where the recurrent kernels run: numba's CPU kernels, their numba.cuda
+        twins on an NVIDIA GPU (needs the ``cuda`` extra; a ValueError says so
+        when no GPU is usable), or ``"auto"`` (CUDA when usable). Decided at each
+        ``fit``/``predict``; CUDA is never imported on ``"cpu"``.
     n_jobs : int or None, default=None
         Threads for the kernels (``None`` = 1, ``-1`` = all). Results do not
         depend on it.
@@ -169,6 +175,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "init": [StrOptions({"glorot_orthogonal", "pytorch"})],
         "forget_bias": [Real],
         "dtype": [StrOptions({"float32", "float64"})],
+        "device": [StrOptions(set(DEVICES))],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -180,8 +187,8 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         loss="squared_error", huber_delta=1.0, quantile=0.5, optimizer="adam", learning_rate_init=1e-3,
         learning_rate="constant", momentum=0.9, nesterov=False, weight_decay=0.0, batch_size=64, max_iter=200,
         shuffle=True, clip_norm=1.0, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
-        init="glorot_orthogonal", forget_bias=1.0, dtype="float32", n_jobs=None, random_state=None, verbose=False,
-        warm_start=False,
+        init="glorot_orthogonal", forget_bias=1.0, dtype="float32", device="cpu", n_jobs=None, random_state=None,
+        verbose=False, warm_start=False,
     ):  # fmt: skip
         self.cell = cell
         self.hidden_size = hidden_size
@@ -209,6 +216,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.init = init
         self.forget_bias = forget_bias
         self.dtype = dtype
+        self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -242,7 +250,10 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _new_network(self):
         layout = make_layout(self.cell, self.n_input_features_, self.hidden_size, self.num_layers, self.n_outputs_)
-        return layout, RecurrentNetwork(layout, nonlinearity=self.nonlinearity, dropout=self.dropout)
+        network = RecurrentNetwork(
+            layout, nonlinearity=self.nonlinearity, dropout=self.dropout, device=resolve_device(self.device)
+        )
+        return layout, network
 
     @staticmethod
     def _weighted_moments(values, weight):

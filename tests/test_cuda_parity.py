@@ -17,7 +17,7 @@ if not cuda.is_available():  # pragma: no cover - depends on the machine
 
 from rnnforecast.kernels import cuda_recurrent  # noqa: E402
 
-pytestmark = pytest.mark.cuda
+pytestmark = [pytest.mark.cuda, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 SIMULATED = bool(config.ENABLE_CUDASIM)
 C, T, I, H, B = 2, 3, 2, 3, 2  # chunks, steps, inputs, hidden, chunk width
 
@@ -104,3 +104,16 @@ def test_device_arrays_stay_on_the_device():
     cuda_recurrent.gru_forward(device["packed"], device["x"], device["h0"], False, device["stacked"], device["gates"],
                                device["y"], 0, C)  # fmt: skip
     np.testing.assert_allclose(device["y"].copy_to_host(), cpu_out["y"], rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("cell", ["gru", "peephole"])
+def test_regressor_trains_the_same_on_cuda_as_on_cpu(cell):
+    from rnnforecast import RNNRegressor
+
+    rng = np.random.default_rng(11)
+    X, y = rng.normal(size=(20, 8)), rng.normal(size=20)
+    options = dict(cell=cell, hidden_size=3, n_steps=4, max_iter=2, batch_size=10, dtype="float64", random_state=0)
+    on_cpu = RNNRegressor(device="cpu", **options).fit(X, y)
+    on_cuda = RNNRegressor(device="cuda", **options).fit(X, y)
+    np.testing.assert_allclose(on_cuda.params_, on_cpu.params_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(on_cuda.predict(X), on_cpu.predict(X), rtol=1e-9, atol=1e-12)
