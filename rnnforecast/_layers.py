@@ -32,14 +32,23 @@ class RecurrentLayer:
     exact : bool
         Use libm activations instead of the rational approximations.
     device : {"cpu", "cuda"}
-        Where the forward and backward kernels run (the CUDA twins take the same
-        host buffers; numba copies them to the GPU and back around each call).
+        Where the forward and backward kernels run. On ``"cuda"`` every buffer
+        has a device twin: the large per-step ones (``stacked``, ``gate_values``,
+        ``d_gates``, ``d_stacked``) live only on the GPU between forward and
+        backward; inputs go up and the buffers the network reads (``y``,
+        ``cells``, ``dx``, ``dh0``, ``dc0``, weight gradients) come back after
+        each launch.
     """
+
+    # Buffers the network reads on the host after forward / backward (CUDA: copied back).
+    _forward_outputs = ("y",)
+    _backward_outputs = ("weight_parts", "dx", "dh0")
 
     has_cell_state = False
 
     def __init__(self, input_size: int, hidden_size: int, gates: int, kind: int, exact: bool, device: str = "cpu"):
         self.kernels = recurrent_kernels(device)
+        self._device_twins = None
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.gates = gates
@@ -55,6 +64,7 @@ class RecurrentLayer:
         if key == self._key:
             return
         self._key = key
+        self._device_twins = None
         rows, depth, hidden = self.rows, self.depth, self.hidden_size
         self.packed = np.zeros((rows, depth), dtype)
         self.stacked = np.zeros((n_chunks, steps + 1, depth, width), dtype)
@@ -80,10 +90,30 @@ class RecurrentLayer:
         """Run a chunk-range kernel over every chunk, split across the scope's threads."""
         n_chunks, steps, _, width = self.y.shape
         if self.kernels.device == "cuda":
-            kernel_function(*args, 0, n_chunks)  # one block per chunk, all chunks in one launch
+            self._run_cuda(kernel_function, args, n_chunks, backward)
             return
         work = 2.0 * self.rows * self.depth * steps * width * n_chunks * (2 if backward else 1)
         run_chunks(kernel_function, args, n_chunks, work)
+
+    def _run_cuda(self, kernel_function, args, n_chunks, backward) -> None:
+        """Launch a CUDA twin on the layer's device buffers (one block per chunk, all chunks at once)."""
+        from numba import cuda  # reached only with device="cuda"
+
+        if self._device_twins is None:
+            self._device_twins = {
+                id(value): (name, cuda.to_device(value))
+                for name, value in vars(self).items()
+                if isinstance(value, np.ndarray) and name != "packed"
+            }
+        twins = self._device_twins
+        device_args = [
+            twins[id(arg)][1] if id(arg) in twins else cuda.to_device(arg) if isinstance(arg, np.ndarray) else arg
+            for arg in args
+        ]
+        kernel_function(*device_args, 0, n_chunks)
+        for name in self._backward_outputs if backward else self._forward_outputs:
+            host = getattr(self, name)
+            twins[id(host)][1].copy_to_host(host)
 
     def _finish(self, grad) -> None:
         """Sum the chunks' weight gradients in order into ``grad`` (PyTorch layout)."""
@@ -100,6 +130,8 @@ class LSTMLayer(RecurrentLayer):
     """LSTM layer (``peephole=True`` for the Gers & Schmidhuber variant)."""
 
     has_cell_state = True
+    _forward_outputs = ("y", "cells")
+    _backward_outputs = ("weight_parts", "peep_sums", "dx", "dh0", "dc0")
 
     def __init__(self, input_size, hidden_size, exact, peephole=False, device="cpu"):
         super().__init__(input_size, hidden_size, 4, SUMMED, exact, device)

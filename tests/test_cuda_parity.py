@@ -117,3 +117,35 @@ def test_regressor_trains_the_same_on_cuda_as_on_cpu(cell):
     on_cuda = RNNRegressor(device="cuda", **options).fit(X, y)
     np.testing.assert_allclose(on_cuda.params_, on_cpu.params_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(on_cuda.predict(X), on_cpu.predict(X), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "peephole", "gru"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_two_layer_network_on_cuda_matches_cpu(cell, return_sequences):
+    from conftest import initial_state, random_network
+
+    from rnnforecast.network import RecurrentNetwork
+
+    rng = np.random.default_rng(13)
+    layout, params = random_network(cell, 2, 3, 2, 2, rng)
+    x = rng.normal(size=(5, 3, 2))
+    state = initial_state(cell, layout, 5, rng)
+    state = state if isinstance(state, tuple) else (state,)
+    results = {}
+    for device in ("cpu", "cuda"):
+        network = RecurrentNetwork(layout, return_sequences=return_sequences, exact=True, max_chunk_width=2,
+                                   device=device)  # fmt: skip
+        output = network.forward(params, x, state if len(state) == 2 else state[0])
+        grad = np.zeros_like(params)
+        inputs = network.backward(params, np.ones_like(output) * 0.1 + output, grad, need_input_grad=True)
+        results[device] = (output, grad, inputs, network.final_state())
+    cpu, gpu = results["cpu"], results["cuda"]
+    np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(gpu[1], cpu[1], rtol=1e-12, atol=1e-13)
+    for name in cpu[2]:
+        np.testing.assert_allclose(gpu[2][name], cpu[2][name], rtol=1e-12, atol=1e-13, err_msg=name)
+    for got, expected in zip(gpu[3], cpu[3], strict=True):
+        if expected is None:  # no cell state outside LSTMs
+            assert got is None
+            continue
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
