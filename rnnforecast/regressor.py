@@ -322,7 +322,10 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         y_scaled = ((y2d - self.y_mean_) / self.y_scale_).astype(dtype)
 
         random_state = check_random_state(self.random_state)
-        rng = np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+        seed = random_state.randint(np.iinfo(np.int32).max)
+        # A continued fit draws its own stream (seeded by the epochs already run), so successive
+        # partial_fit calls shuffle differently, yet the same calls always give the same model.
+        rng = np.random.default_rng([seed, len(self.loss_curve_)] if warm else seed)
         layout, network = self._new_network()
         if warm:
             params = self.params_.astype(dtype)  # a copy: loaded (read-only, memory-mapped) weights stay untouched

@@ -249,3 +249,23 @@ def test_lbfgs_fits_a_small_problem():
     assert model.score(X, y) > 0.7
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     assert model.n_iter_ <= 150
+
+
+def test_each_partial_fit_call_draws_a_new_shuffle(monkeypatch):
+    import rnnforecast.regressor as module
+
+    states, real = [], module.fit_network
+
+    def recording(*args, **kwargs):
+        states.append(kwargs["rng"].bit_generator.state["state"]["state"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "fit_network", recording)
+    X, y = _weather_windows()
+    first, second = _fast(), _fast()
+    for model in (first, second):
+        for _ in range(3):
+            model.partial_fit(X[:200], y[:200])
+    assert len(set(states[:3])) == 3  # three calls, three different streams
+    assert states[:3] == states[3:]  # and the same three for the same calls
+    np.testing.assert_array_equal(first.params_, second.params_)
