@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,6 +17,7 @@ from ._local import fit_local, forecast_local
 from ._panel import MISSING_POLICIES, future_index, to_panel
 from ._persistence import PersistenceMixin
 from ._seasons import choose_season, default_lookback, season_candidates
+from ._uncertainty import UncertaintyMixin
 from .calendar import calendar_features
 from .regressor import RNNRegressor
 from .training import split_validation
@@ -25,7 +25,7 @@ from .training import split_validation
 __all__ = ["RNNForecaster"]
 
 
-class RNNForecaster(PersistenceMixin, BaseEstimator):
+class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
     """Forecast one or many series with a recurrent network, with quantiles and intervals.
 
     The forecaster cuts windows of ``n_steps`` observations from every series,
@@ -510,168 +510,6 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         median = int(np.searchsorted(self.quantiles_, 0.5))
         return _output.point_frame(self, [(future, q[median]) for future, q, _, _ in results])
 
-    def predict_quantiles(self, horizon=None, X=None, quantiles=None):
-        """Quantile forecasts from the jointly trained quantile heads.
-
-        Parameters
-        ----------
-        horizon, X
-            As in :meth:`predict`.
-        quantiles : sequence of float or None
-            Levels to return (default: the trained ones). Levels between trained
-            ones are interpolated linearly; levels outside them raise ValueError.
-
-        Returns
-        -------
-        quantiles : pandas DataFrame
-            One column per level (non-decreasing across columns), indexed by the
-            future time stamps; for several series a long frame with ``unique_id, ds``.
-        """
-        self._require_quantile_heads()
-        levels = self.quantiles_ if quantiles is None else np.asarray(quantiles, dtype=np.float64).ravel()
-        levels = np.round(levels, 12)  # (1 - 0.9) / 2 is 0.04999999999999999
-        if levels.min() < self.quantiles_[0] or levels.max() > self.quantiles_[-1]:
-            raise ValueError(
-                f"quantiles must lie within the trained levels [{self.quantiles_[0]}, {self.quantiles_[-1]}]; "
-                "refit with those levels in quantiles=..."
-            )
-        tables = []
-        for future, q, _, _ in self._forecast(horizon, X):
-            table = np.stack([np.interp(levels, self.quantiles_, q[:, k]) for k in range(q.shape[1])])
-            tables.append((future, table))
-        return _output.quantile_frame(self, tables, levels)
-
-    def predict_interval(self, horizon=None, X=None, coverage=0.9, method=None):
-        """Prediction intervals: median forecast with lower and upper bounds.
-
-        Parameters
-        ----------
-        horizon, X
-            As in :meth:`predict`.
-        coverage : float, default=0.9
-            Nominal probability that a future value falls inside its interval.
-        method : {"conformal", "quantile"} or None
-            Default: ``interval_method`` (``"conformal"`` for recursive models).
-            ``"conformal"`` widens the median by the ``coverage`` quantile of the
-            absolute errors on the held-out windows, per step (scaled by each
-            window's normalisation); ``"quantile"`` uses the quantile heads at
-            ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``.
-
-        Returns
-        -------
-        interval : pandas DataFrame with columns ``forecast, lower, upper``
-            (long with ``unique_id, ds`` for several series).
-        """
-        if not 0 < coverage < 1:
-            raise ValueError(f"coverage must lie strictly between 0 and 1, got {coverage!r}")
-        method = self.resolve_interval_method(method)
-        if method == "quantile":
-            bounds = self.predict_quantiles(horizon, X, quantiles=[(1 - coverage) / 2, 0.5, (1 + coverage) / 2])
-            return _output.interval_from_quantiles(bounds)
-        steps = self._check_horizon(horizon)
-        median = int(np.searchsorted(self.quantiles_, 0.5))
-        rows = []
-        for future, q, scale, model in self._forecast(horizon, X):
-            width = model.conformal_width(coverage)
-            if steps > len(width):
-                raise ValueError(
-                    f"conformal intervals are calibrated for {len(width)} steps (the horizon trained for); refit "
-                    f"with horizon={steps} to get {steps}-step intervals"
-                )
-            half = width[:steps] * scale
-            rows.append((future, np.stack([q[median], q[median] - half, q[median] + half])))
-        return _output.interval_frame(self, rows)
-
-    def resolve_interval_method(self, method=None):
-        """The interval method ``predict_interval(method=method)`` uses.
-
-        ``None`` means ``interval_method``, except for recursive models, whose
-        quantile heads are one-step only: they use ``"conformal"``.
-        """
-        if method is None:
-            return "conformal" if self.strategy == "recursive" else self.interval_method
-        if method not in ("conformal", "quantile"):
-            raise ValueError(f"method must be 'conformal' or 'quantile', got {method!r}")
-        return method
-
-    def conformal_width(self, coverage=0.9):
-        """Half-width of the conformal interval per forecast step, in normalised units: ndarray (horizon,).
-
-        The ``ceil((n + 1) * coverage) / n`` empirical quantile of the ``n``
-        held-out absolute errors (split conformal prediction).
-        """
-        check_is_fitted(self)
-        if self.scope_ == "local":
-            raise ValueError("a local forecaster has one calibration per series: see local_models_[series_id]")
-        scores = self.conformal_scores_
-        if scores is None:
-            raise ValueError("conformal intervals need held-out windows: fit with early_stopping=True")
-        n = len(scores)
-        rank = math.ceil((n + 1) * coverage)
-        if rank > n:
-            raise ValueError(
-                f"{n} held-out windows cannot calibrate {coverage:.0%} intervals (need at least "
-                f"{math.ceil(coverage / (1 - coverage))}); raise validation_fraction or use method='quantile'"
-            )
-        return np.sort(scores, axis=0)[rank - 1]
-
-    def score(self, y, X=None):
-        """Negative mean absolute error of the forecast of ``y``, the observations following the training data.
-
-        This lets scikit-learn's model selection tune the forecaster: with
-        ``GridSearchCV(forecaster, grid, cv=TimeSeriesSplit(test_size=horizon))``
-        and ``search.fit(y)``, each candidate is fitted on a training fold and
-        scored on the steps that follow it (higher is better). ``y`` must start
-        within ``horizon`` steps of the end of the training data (a
-        ``TimeSeriesSplit`` gap is fine) and, for a direct model, end within it.
-
-        Parameters
-        ----------
-        y : pandas Series or wide DataFrame
-            Later observations of the fitted series (same layout as in ``fit``).
-        X : pandas DataFrame or None
-            Future-known exogenous rows covering the forecast steps.
-
-        Returns
-        -------
-        score : float
-            ``-MAE`` over every observed value of ``y``.
-        """
-        check_is_fitted(self)
-        if self.layout_ == "long":
-            raise ValueError("score needs y as a Series or wide DataFrame; use model_selection.backtest for long data")
-        frame = y.to_frame() if isinstance(y, pd.Series) else y
-        if not isinstance(frame, pd.DataFrame) or frame.empty:
-            raise ValueError("score needs y as a non-empty pandas Series or DataFrame following the training data")
-        last = frame.index[-1]
-        end = max(tail.index[-1] for tail in self._tails)
-        horizon = len(_between(end, last, self.freq_)) if last > end else 0
-        if horizon < 1:
-            raise ValueError("y must hold observations after the end of the training data")
-        forecast = self.predict(horizon, X)
-        forecast = forecast.to_frame() if isinstance(forecast, pd.Series) else forecast
-        if self.layout_ == "wide":
-            unknown = [c for c in frame.columns if c not in forecast.columns]
-            if unknown:
-                raise ValueError(f"y has series {unknown} that the model was not fitted on")
-            forecast = forecast[list(frame.columns)]
-        actual = frame.to_numpy(dtype=np.float64)
-        predicted = forecast.reindex(frame.index).to_numpy(dtype=np.float64)
-        if frame.shape[1] != forecast.shape[1]:
-            raise ValueError(f"y has {frame.shape[1]} series but the model was fitted on {forecast.shape[1]}")
-        keep = np.isfinite(actual)
-        if not np.isfinite(predicted[keep]).all():
-            raise ValueError("y's time stamps do not follow the training data on its frequency grid")
-        return -float(np.mean(np.abs(actual[keep] - predicted[keep])))
-
-    def _require_quantile_heads(self):
-        check_is_fitted(self)
-        if self.strategy == "recursive":
-            raise ValueError(
-                "quantile heads of a recursive model give one-step quantiles only; use "
-                "predict_interval(method='conformal') or strategy='direct'"
-            )
-
     def __getstate__(self):
         # Plain values only (no pandas objects), so skops can save the model as well as pickle.
         state = super().__getstate__()
@@ -694,13 +532,6 @@ class RNNForecaster(PersistenceMixin, BaseEstimator):
         tags.non_deterministic = False
         tags.requires_fit = True
         return tags
-
-
-def _between(end, last, freq) -> pd.Index:
-    """Time stamps after ``end`` up to and including ``last``."""
-    if freq is None:
-        return pd.RangeIndex(end + 1, last + 1)
-    return pd.date_range(end, last, freq=freq)[1:]
 
 
 def _position(timestamp, freq, reference) -> int:
