@@ -149,3 +149,15 @@ def test_two_layer_network_on_cuda_matches_cpu(cell, return_sequences):
             assert got is None
             continue
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
+
+
+def test_cuda_benchmark_script_runs():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cuda.py"
+    spec = importlib.util.spec_from_file_location("bench_cuda", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main(["--smoke"])
+    assert len(rows) == 2 and all(seconds > 0 for _, seconds, _ in rows)
