@@ -115,11 +115,8 @@ def future_index(last, periods: int, freq) -> pd.Index:
 
 
 def _check_index(index: pd.Index, what: str) -> None:
-    if isinstance(index, pd.DatetimeIndex):
-        pass
-    elif isinstance(index, pd.RangeIndex) or (pd.api.types.is_integer_dtype(index) and not index.empty):
-        pass
-    else:
+    is_time = isinstance(index, pd.DatetimeIndex | pd.RangeIndex)
+    if not is_time and not (pd.api.types.is_integer_dtype(index) and not index.empty):
         raise TypeError(
             f"{what} must be indexed by time: a DatetimeIndex (parse dates with pd.to_datetime and set_index) "
             f"or integer positions, got a {type(index).__name__} of dtype {index.dtype}"
