@@ -14,21 +14,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._panel import LONG_COLUMNS
+from ._panel import LONG_COLUMNS, long_times, series_exog
 
-__all__ = ["split_series", "series_exog", "fit_local", "forecast_local"]
-
-
-def series_exog(X, key, layout: str):
-    """The rows of ``X`` that belong to series ``key``, indexed by time (shared ``X`` is returned as is)."""
-    if X is None:
-        return None
-    unique_id, ds, _ = LONG_COLUMNS
-    if layout == "long" and isinstance(X, pd.DataFrame) and {unique_id, ds} <= set(X.columns):
-        part = X[X[unique_id] == key]
-        times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
-        return part.drop(columns=[unique_id, ds]).set_index(pd.Index(times, name=ds)).sort_index()
-    return X
+__all__ = ["split_series", "fit_local", "forecast_local"]
 
 
 def split_series(y, X, layout: str, ids: list) -> list:
@@ -42,7 +30,7 @@ def split_series(y, X, layout: str, ids: list) -> list:
             series = y[key] if isinstance(y, pd.DataFrame) else pd.DataFrame(y).iloc[:, ids.index(key)]
         else:
             part = y[y[unique_id] == key]
-            times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
+            times = long_times(part[ds])
             series = pd.Series(part[value].to_numpy(), index=pd.Index(times, name=ds)).sort_index()
         parts.append((key, series.rename(key), series_exog(X, key, layout)))
     return parts

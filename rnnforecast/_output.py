@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._panel import LONG_COLUMNS, check_same_time_kind
+from ._panel import LONG_COLUMNS, check_same_time_kind, series_exog
 
 __all__ = ["Tail", "future_exog", "point_frame", "quantile_frame", "interval_frame", "interval_from_quantiles"]
 
@@ -26,11 +26,7 @@ def future_exog(X, series_id, future: pd.Index, columns: list, layout: str) -> n
         X = X.to_frame()
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}")
-    unique_id, ds, _ = LONG_COLUMNS
-    if layout == "long" and {unique_id, ds} <= set(X.columns):
-        part = X[X[unique_id] == series_id]
-        times = part[ds] if pd.api.types.is_integer_dtype(part[ds]) else pd.to_datetime(part[ds])
-        X = part.drop(columns=[unique_id, ds]).set_index(pd.Index(times))
+    X = series_exog(X, series_id, layout)
     check_same_time_kind(future, X.index)
     absent_columns = [c for c in columns if c not in X.columns]
     if absent_columns:

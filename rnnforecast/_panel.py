@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Panel", "LONG_COLUMNS", "to_panel", "future_index", "infer_frequency", "check_same_time_kind"]
+__all__ = [
+    "Panel", "LONG_COLUMNS", "to_panel", "future_index", "infer_frequency", "check_same_time_kind", "long_times",
+    "series_exog",
+]  # fmt: skip
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 MISSING_POLICIES = ("error", "interpolate")
@@ -177,25 +180,43 @@ def _numeric_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     return frame.astype(np.float64)
 
 
+def long_times(column: pd.Series, what: str = "y") -> pd.Series:
+    """The time column ``ds`` of a long frame: integers as they are, anything else parsed as dates of one zone."""
+    if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_integer_dtype(column):
+        return column
+    ds = LONG_COLUMNS[1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            times = pd.to_datetime(column)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"cannot parse the '{ds}' column of {what} as dates: {error}") from None
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        raise ValueError(
+            f"cannot parse the '{ds}' column of {what} as dates of one time zone (mixed offsets or zones); "
+            f"convert it with pd.to_datetime({what}['{ds}'], utc=True)"
+        )
+    return times
+
+
+def series_exog(X, key, layout: str):
+    """The rows of ``X`` that belong to series ``key``, indexed by time (shared ``X`` is returned as is)."""
+    if X is None:
+        return None
+    unique_id, ds, _ = LONG_COLUMNS
+    if layout == "long" and isinstance(X, pd.DataFrame) and {unique_id, ds} <= set(X.columns):
+        part = X[X[unique_id] == key]
+        times = long_times(part[ds], "X")
+        return part.drop(columns=[unique_id, ds]).set_index(pd.Index(times, name=ds)).sort_index()
+    return X
+
+
 def _from_long(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     unique_id, ds, y = LONG_COLUMNS
     missing = [c for c in LONG_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"long-format {what} needs the columns {list(LONG_COLUMNS)}; missing {missing}")
-    times = frame[ds]
-    if not pd.api.types.is_datetime64_any_dtype(times) and not pd.api.types.is_integer_dtype(times):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                times = pd.to_datetime(times)
-        except (ValueError, TypeError) as error:
-            raise ValueError(f"cannot parse the '{ds}' column of {what} as dates: {error}") from None
-        if not pd.api.types.is_datetime64_any_dtype(times):
-            raise ValueError(
-                f"cannot parse the '{ds}' column of {what} as dates of one time zone (mixed offsets or zones); "
-                f"convert it with pd.to_datetime({what}['{ds}'], utc=True)"
-            )
-    frame = frame.assign(**{ds: times})
+    frame = frame.assign(**{ds: long_times(frame[ds], what)})
     if frame.duplicated([unique_id, ds]).any():
         raise ValueError(f"{what} has duplicate ({unique_id}, {ds}) rows; aggregate them first")
     values = _numeric_frame(frame[[y]], what)[y]
@@ -238,7 +259,7 @@ def _exog_for(X, wide_index: pd.Index, ids: list, layout: str) -> dict | None:
         raise TypeError(f"X must be a pandas DataFrame of exogenous columns, got {type(X).__name__}")
     unique_id, ds, _ = LONG_COLUMNS
     if layout == "long" and {unique_id, ds} <= set(X.columns):
-        X = X.assign(**{ds: pd.to_datetime(X[ds]) if not pd.api.types.is_integer_dtype(X[ds]) else X[ds]})
+        X = X.assign(**{ds: long_times(X[ds], "X")})
         if X.duplicated([unique_id, ds]).any():
             raise ValueError(f"X has duplicate ({unique_id}, {ds}) rows")
         columns = [c for c in X.columns if c not in (unique_id, ds)]

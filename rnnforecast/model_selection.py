@@ -12,7 +12,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ._local import split_series
-from ._panel import LONG_COLUMNS, _to_wide, to_panel
+from ._panel import LONG_COLUMNS, _to_wide, long_times, to_panel
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
 
 __all__ = ["backtest", "BacktestResult", "cutoffs"]
@@ -69,7 +69,7 @@ def _truncate(y, X, cutoff, layout):
     """The user's ``y`` (and ``X``) up to and including time ``cutoff``, in their own layout."""
     if layout == "long":
         unique_id, ds, _ = LONG_COLUMNS
-        times = y[ds] if pd.api.types.is_integer_dtype(y[ds]) else pd.to_datetime(y[ds])
+        times = long_times(y[ds])
         return y[times <= cutoff]
     if isinstance(y, pd.Series | pd.DataFrame):
         return y.loc[:cutoff]

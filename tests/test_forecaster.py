@@ -215,3 +215,22 @@ def test_real_weather_backtest_beats_last_value():
     result = backtest(model, y, n_windows=8, step=21, refit=False, season_length=1)
     summary = result.summary()
     assert summary.loc["rnn", "mase"] < summary.loc["seasonal_naive", "mase"]
+
+
+@pytest.mark.parametrize("scope", ["global", "local"])
+def test_long_frames_with_long_future_exogenous_columns(scope):
+    index = pd.date_range("2023-01-01", periods=130, freq="D")
+    ys, xs = [], []
+    for k, key in enumerate(["a", "b"]):
+        promo = (np.arange(130) % 5 == k).astype(float)
+        values = 10 + np.sin(np.arange(130) / 3 + k) + 2 * promo
+        ys.append(pd.DataFrame({"unique_id": key, "ds": index[:120], "y": values[:120]}))
+        xs.append(pd.DataFrame({"unique_id": key, "ds": index.strftime("%Y-%m-%d"), "promo": promo}))
+    long_y, long_X = pd.concat(ys), pd.concat(xs)
+    model = RNNForecaster(horizon=3, n_steps=14, scope=scope, **FAST).fit(long_y, long_X)
+    forecast = model.predict(X=long_X)
+    assert forecast.groupby("unique_id")["ds"].min().tolist() == [index[120]] * 2
+    changed = long_X.assign(promo=1.0)
+    assert not np.allclose(model.predict(X=changed)["forecast"], forecast["forecast"])  # each series reads its rows
+    with pytest.raises(ValueError, match="no rows for 3 of the 3 forecast time stamps of series 'b'"):
+        model.predict(X=long_X[(long_X["unique_id"] == "a")])
