@@ -130,6 +130,17 @@ def _carry_gradients(d_stacked, c, t, input_size, accumulate, need_dx, dh, dx, t
 
 
 @cuda.jit(device=True)
+def _reverse_step_products(packed, stacked, d_gates, c, t, input_size, accumulate, need_dx, weight_parts, d_stacked,
+                           dh, dx, tid, n_threads):  # fmt: skip
+    """After a cell's ``d_gates`` of step ``t``: the two backward GEMMs, then ``dh``/``dx``, synchronised."""
+    cuda.syncthreads()
+    _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
+    cuda.syncthreads()
+    _carry_gradients(d_stacked, c, t, input_size, accumulate, need_dx, dh, dx, tid, n_threads)
+    cuda.syncthreads()
+
+
+@cuda.jit(device=True)
 def _copy_state(source, target, c, tid, n_threads):
     hidden, width = source.shape[1], source.shape[2]
     for e in range(tid, hidden * width, n_threads):
@@ -179,11 +190,8 @@ def _rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_sta
                 d_gates[c, j, b] = grad_h if h > 0.0 else 0.0 * h
             else:
                 d_gates[c, j, b] = grad_h * (1.0 - h * h)
-        cuda.syncthreads()
-        _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
-        cuda.syncthreads()
-        _carry_gradients(d_stacked, c, t, input_size, False, need_dx, dh0, dx, tid, n_threads)
-        cuda.syncthreads()
+        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, False, need_dx, weight_parts, d_stacked,
+                               dh0, dx, tid, n_threads)  # fmt: skip
 
 
 def rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
@@ -288,11 +296,8 @@ def _lstm_backward(params, peep, packed, peephole, exact, stacked, gates, cells,
                 peep_sums[c, j, b] += d_i * c_prev
                 peep_sums[c, hidden + j, b] += d_f * c_prev
                 peep_sums[c, 2 * hidden + j, b] += d_o * c_new
-        cuda.syncthreads()
-        _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
-        cuda.syncthreads()
-        _carry_gradients(d_stacked, c, t, input_size, False, need_dx, dh0, dx, tid, n_threads)
-        cuda.syncthreads()
+        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, False, need_dx, weight_parts, d_stacked,
+                               dh0, dx, tid, n_threads)  # fmt: skip
 
 
 def lstm_backward(params, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
@@ -364,11 +369,8 @@ def _gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stack
             d_gates[c, 2 * hidden + j, b] = d_n
             d_gates[c, 3 * hidden + j, b] = d_n * r
             dh0[c, j, b] = grad_h * z
-        cuda.syncthreads()
-        _step_gradients(packed, stacked, d_gates, c, t, input_size, need_dx, weight_parts, d_stacked, tid, n_threads)
-        cuda.syncthreads()
-        _carry_gradients(d_stacked, c, t, input_size, True, need_dx, dh0, dx, tid, n_threads)
-        cuda.syncthreads()
+        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, True, need_dx, weight_parts, d_stacked,
+                               dh0, dx, tid, n_threads)  # fmt: skip
 
 
 def gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
