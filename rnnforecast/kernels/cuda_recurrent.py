@@ -147,82 +147,41 @@ def _copy_state(source, target, c, tid, n_threads):
         target[c, e // width, e % width] = source[c, e // width, e % width]
 
 
-# ------------------------------------------------------------------ Elman RNN
-@cuda.jit
-def _rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    steps, hidden, width = x.shape[1], y.shape[2], y.shape[3]
+@cuda.jit(device=True)
+def _fill(target, c, value, tid, n_threads):
+    """``target[c, :, :] = value``."""
+    rows, width = target.shape[1], target.shape[2]
+    for e in range(tid, rows * width, n_threads):
+        target[c, e // width, e % width] = value
+
+
+# ------------------------------------------------------------ cell equations
+# Cell codes of the shared device functions below (one code path per cell for
+# the per-layer kernels here and the fused many-models kernels of cuda_fleet).
+RNN_TANH, RNN_RELU, LSTM, PEEPHOLE, GRU = 0, 1, 2, 3, 4
+
+
+@cuda.jit(device=True)
+def _cell_forward(cell, params, peep, exact, stacked, gates, cells, y, c, t, tid, n_threads):
+    """Step ``t`` of chunk ``c`` after ``gates[c, t] = W S_t``: activations, ``y``, ``cells`` and ``h`` rows."""
+    hidden, width = y.shape[2], y.shape[3]
     h_row = stacked.shape[2] - 1 - hidden
-    _load_sequence(x, h0, stacked, c, tid, n_threads)
-    cuda.syncthreads()
-    for t in range(steps):
-        _step_product(packed, stacked, gates, c, t, tid, n_threads)
-        cuda.syncthreads()
-        for e in range(tid, hidden * width, n_threads):
-            j, b = e // width, e % width
-            a = gates[c, t, j, b]
-            h = max(a, 0.0 * a) if relu else _tanh(a, exact)
-            y[c, t, j, b] = h
-            stacked[c, t + 1, h_row + j, b] = h
-        cuda.syncthreads()
-
-
-def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first, stop):
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_forward` (same arguments and outputs)."""
-    if stop > first:
-        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
-        _rnn_forward[stop - first, threads](packed, x, h0, relu, exact, stacked, gates, y, first)
-
-
-@cuda.jit
-def _rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    steps, hidden, width = y.shape[1], dh0.shape[1], dh0.shape[2]
-    input_size = stacked.shape[2] - hidden - 1
-    _copy_state(dh_last, dh0, c, tid, n_threads)
-    cuda.syncthreads()
-    for t in range(steps - 1, -1, -1):
-        for e in range(tid, hidden * width, n_threads):
-            j, b = e // width, e % width
-            h = y[c, t, j, b]
-            grad_h = dh0[c, j, b] + dy[c, t, j, b]
-            if relu:
-                d_gates[c, j, b] = grad_h if h > 0.0 else 0.0 * h
-            else:
-                d_gates[c, j, b] = grad_h * (1.0 - h * h)
-        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, False, need_dx, weight_parts, d_stacked,
-                               dh0, dx, tid, n_threads)  # fmt: skip
-
-
-def rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
-                 stop):  # fmt: skip
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_backward`."""
-    if stop > first:
-        threads = threads_for(packed.shape[0], packed.shape[1], y.shape[3])
-        _rnn_backward[stop - first, threads](
-            packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first
-        )
-
-
-# ----------------------------------------------------------------------- LSTM
-@cuda.jit
-def _lstm_forward(params, peep, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    steps, hidden, width = x.shape[1], y.shape[2], y.shape[3]
-    h_row = stacked.shape[2] - 1 - hidden
-    _load_sequence(x, h0, stacked, c, tid, n_threads)
     for e in range(tid, hidden * width, n_threads):
-        cells[c, 0, e // width, e % width] = c0[c, e // width, e % width]
-    cuda.syncthreads()
-    for t in range(steps):
-        _step_product(packed, stacked, gates, c, t, tid, n_threads)
-        cuda.syncthreads()
-        for e in range(tid, hidden * width, n_threads):
-            j, b = e // width, e % width
+        j, b = e // width, e % width
+        if cell == GRU:
+            h_prev = stacked[c, t, h_row + j, b]
+            r = _sigmoid(gates[c, t, j, b], exact)
+            z = _sigmoid(gates[c, t, hidden + j, b], exact)
+            n = _tanh(gates[c, t, 2 * hidden + j, b] + r * gates[c, t, 3 * hidden + j, b], exact)
+            h = n + z * (h_prev - n)
+            gates[c, t, j, b] = r
+            gates[c, t, hidden + j, b] = z
+            gates[c, t, 2 * hidden + j, b] = n
+        elif cell == LSTM or cell == PEEPHOLE:
             zero = 0.0 * params[0]
-            w_ci = params[peep + j] if peephole else zero
-            w_cf = params[peep + hidden + j] if peephole else zero
-            w_co = params[peep + 2 * hidden + j] if peephole else zero
+            w_ci = params[peep + j] if cell == PEEPHOLE else zero
+            w_cf = params[peep + hidden + j] if cell == PEEPHOLE else zero
+            w_co = params[peep + 2 * hidden + j] if cell == PEEPHOLE else zero
             c_prev = cells[c, t, j, b]
             i = _sigmoid(gates[c, t, j, b] + w_ci * c_prev, exact)
             f = _sigmoid(gates[c, t, hidden + j, b] + w_cf * c_prev, exact)
@@ -235,45 +194,49 @@ def _lstm_forward(params, peep, packed, x, h0, c0, peephole, exact, stacked, gat
             gates[c, t, 2 * hidden + j, b] = g
             gates[c, t, 3 * hidden + j, b] = o
             cells[c, t + 1, j, b] = c_new
-            y[c, t, j, b] = h
-            stacked[c, t + 1, h_row + j, b] = h
+        else:
+            a = gates[c, t, j, b]
+            h = max(a, 0.0 * a) if cell == RNN_RELU else _tanh(a, exact)
+        y[c, t, j, b] = h
+        stacked[c, t + 1, h_row + j, b] = h
+
+
+@cuda.jit(device=True)
+def _forward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, c, tid, n_threads):
+    """Every step of chunk ``c`` once ``stacked[c]`` holds the inputs, the ones row and ``h0``."""
+    for t in range(y.shape[1]):
+        _step_product(packed, stacked, gates, c, t, tid, n_threads)
+        cuda.syncthreads()
+        _cell_forward(cell, params, peep, exact, stacked, gates, cells, y, c, t, tid, n_threads)
         cuda.syncthreads()
 
 
-def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first, stop):
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_forward` (same arguments and outputs)."""
-    if stop > first:
-        peep = _layer_peephole(x.shape[2], h0.shape[1]) if peephole else 0
-        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
-        _lstm_forward[stop - first, threads](params, peep, packed, x, h0, c0, peephole, exact, stacked, gates, cells,
-                                             y, first)  # fmt: skip
-
-
-def _layer_peephole(input_size, hidden):
-    """Offset of the peephole weights in a layer's parameters (after the four PyTorch tensors)."""
-    rows = 4 * hidden
-    return rows * input_size + rows * hidden + 2 * rows
-
-
-@cuda.jit
-def _lstm_backward(params, peep, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
-                   d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first):  # fmt: skip
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    steps, hidden, width = gates.shape[1], dh0.shape[1], dh0.shape[2]
-    input_size = stacked.shape[2] - hidden - 1
-    _copy_state(dh_last, dh0, c, tid, n_threads)
-    _copy_state(dc_last, dc0, c, tid, n_threads)
-    if peephole:
-        for e in range(tid, 3 * hidden * width, n_threads):
-            peep_sums[c, e // width, e % width] = 0.0
-    cuda.syncthreads()
-    for t in range(steps - 1, -1, -1):
-        for e in range(tid, hidden * width, n_threads):
-            j, b = e // width, e % width
+@cuda.jit(device=True)
+def _cell_backward(cell, params, peep, exact, stacked, gates, cells, y, dy, d_gates, dh, dc, peep_sums, c, t, tid,
+                   n_threads):  # fmt: skip
+    """``d_gates`` of step ``t`` from ``dh`` (``dL/dh_t`` so far) and ``dy[c, t]``; updates ``dc`` (LSTM)."""
+    hidden, width = dh.shape[1], dh.shape[2]
+    h_row = stacked.shape[2] - 1 - hidden
+    for e in range(tid, hidden * width, n_threads):
+        j, b = e // width, e % width
+        grad_h = dh[c, j, b] + dy[c, t, j, b]
+        if cell == GRU:
+            h_prev = stacked[c, t, h_row + j, b]
+            n_h = gates[c, t, 3 * hidden + j, b]
+            r = gates[c, t, j, b]
+            z = gates[c, t, hidden + j, b]
+            n = gates[c, t, 2 * hidden + j, b]
+            d_n = grad_h * (1.0 - z) * (1.0 - n * n)
+            d_gates[c, j, b] = d_n * n_h * r * (1.0 - r)
+            d_gates[c, hidden + j, b] = grad_h * (h_prev - n) * z * (1.0 - z)
+            d_gates[c, 2 * hidden + j, b] = d_n
+            d_gates[c, 3 * hidden + j, b] = d_n * r
+            dh[c, j, b] = grad_h * z  # the direct path; the products add W_hh^T dG
+        elif cell == LSTM or cell == PEEPHOLE:
             zero = 0.0 * params[0]
-            w_ci = params[peep + j] if peephole else zero
-            w_cf = params[peep + hidden + j] if peephole else zero
-            w_co = params[peep + 2 * hidden + j] if peephole else zero
+            w_ci = params[peep + j] if cell == PEEPHOLE else zero
+            w_cf = params[peep + hidden + j] if cell == PEEPHOLE else zero
+            w_co = params[peep + 2 * hidden + j] if cell == PEEPHOLE else zero
             c_prev = cells[c, t, j, b]
             c_new = cells[c, t + 1, j, b]
             i = gates[c, t, j, b]
@@ -281,23 +244,114 @@ def _lstm_backward(params, peep, packed, peephole, exact, stacked, gates, cells,
             g = gates[c, t, 2 * hidden + j, b]
             o = gates[c, t, 3 * hidden + j, b]
             tanh_c = _tanh(c_new, exact)
-            grad_h = dh0[c, j, b] + dy[c, t, j, b]
             d_o = grad_h * tanh_c * o * (1.0 - o)
-            grad_c = dc0[c, j, b] + grad_h * o * (1.0 - tanh_c * tanh_c) + d_o * w_co
+            grad_c = dc[c, j, b] + grad_h * o * (1.0 - tanh_c * tanh_c) + d_o * w_co
             d_i = grad_c * g * i * (1.0 - i)
             d_f = grad_c * c_prev * f * (1.0 - f)
             d_g = grad_c * i * (1.0 - g * g)
-            dc0[c, j, b] = grad_c * f + d_i * w_ci + d_f * w_cf
+            dc[c, j, b] = grad_c * f + d_i * w_ci + d_f * w_cf
             d_gates[c, j, b] = d_i
             d_gates[c, hidden + j, b] = d_f
             d_gates[c, 2 * hidden + j, b] = d_g
             d_gates[c, 3 * hidden + j, b] = d_o
-            if peephole:
+            if cell == PEEPHOLE:
                 peep_sums[c, j, b] += d_i * c_prev
                 peep_sums[c, hidden + j, b] += d_f * c_prev
                 peep_sums[c, 2 * hidden + j, b] += d_o * c_new
-        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, False, need_dx, weight_parts, d_stacked,
-                               dh0, dx, tid, n_threads)  # fmt: skip
+        else:
+            h = y[c, t, j, b]
+            if cell == RNN_RELU:
+                d_gates[c, j, b] = grad_h if h > 0.0 else 0.0 * h
+            else:
+                d_gates[c, j, b] = grad_h * (1.0 - h * h)
+
+
+@cuda.jit(device=True)
+def _backward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, dy, need_dx, d_gates, d_stacked,
+                    weight_parts, peep_sums, dx, dh, dc, c, tid, n_threads):  # fmt: skip
+    """Every step of chunk ``c`` in reverse once ``dh`` (and ``dc``) hold the gradients of the final state."""
+    input_size = stacked.shape[2] - dh.shape[1] - 1
+    for t in range(gates.shape[1] - 1, -1, -1):
+        _cell_backward(cell, params, peep, exact, stacked, gates, cells, y, dy, d_gates, dh, dc, peep_sums, c, t,
+                       tid, n_threads)  # fmt: skip
+        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, cell == GRU, need_dx, weight_parts,
+                               d_stacked, dh, dx, tid, n_threads)  # fmt: skip
+
+
+# ------------------------------------------------------------------ Elman RNN
+@cuda.jit
+def _rnn_forward(packed, x, h0, cell, exact, stacked, gates, y, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    _load_sequence(x, h0, stacked, c, tid, n_threads)
+    cuda.syncthreads()
+    _forward_steps(cell, packed[0], 0, packed, exact, stacked, gates, y, y, c, tid, n_threads)
+
+
+def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first, stop):
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_forward` (same arguments and outputs)."""
+    if stop > first:
+        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
+        cell = RNN_RELU if relu else RNN_TANH
+        _rnn_forward[stop - first, threads](packed, x, h0, cell, exact, stacked, gates, y, first)
+
+
+@cuda.jit
+def _rnn_backward(packed, cell, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    _copy_state(dh_last, dh0, c, tid, n_threads)
+    cuda.syncthreads()
+    _backward_steps(cell, packed[0], 0, packed, False, stacked, y, y, y, dy, need_dx, d_gates, d_stacked,
+                    weight_parts, d_gates, dx, dh0, dh0, c, tid, n_threads)  # fmt: skip
+
+
+def rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
+                 stop):  # fmt: skip
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_backward`."""
+    if stop > first:
+        threads = threads_for(packed.shape[0], packed.shape[1], y.shape[3])
+        cell = RNN_RELU if relu else RNN_TANH
+        _rnn_backward[stop - first, threads](
+            packed, cell, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first
+        )
+
+
+# ----------------------------------------------------------------------- LSTM
+@cuda.jit
+def _lstm_forward(params, peep, packed, x, h0, c0, cell, exact, stacked, gates, cells, y, first):
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    _load_sequence(x, h0, stacked, c, tid, n_threads)
+    _copy_state(c0, cells[:, 0], c, tid, n_threads)
+    cuda.syncthreads()
+    _forward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, c, tid, n_threads)
+
+
+def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first, stop):
+    """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_forward` (same arguments and outputs)."""
+    if stop > first:
+        peep = layer_peephole(x.shape[2], h0.shape[1]) if peephole else 0
+        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
+        cell = PEEPHOLE if peephole else LSTM
+        _lstm_forward[stop - first, threads](params, peep, packed, x, h0, c0, cell, exact, stacked, gates, cells,
+                                             y, first)  # fmt: skip
+
+
+def layer_peephole(input_size, hidden):
+    """Offset of the peephole weights in a layer's parameters (after the four PyTorch tensors)."""
+    rows = 4 * hidden
+    return rows * input_size + rows * hidden + 2 * rows
+
+
+@cuda.jit
+def _lstm_backward(params, peep, packed, cell, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
+                   d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first):  # fmt: skip
+    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
+    _copy_state(dh_last, dh0, c, tid, n_threads)
+    _copy_state(dc_last, dc0, c, tid, n_threads)
+    if cell == PEEPHOLE:
+        _fill(peep_sums, c, 0.0, tid, n_threads)
+    cuda.syncthreads()
+    _backward_steps(cell, params, peep, packed, exact, stacked, gates, cells, dy, dy, need_dx, d_gates, d_stacked,
+                    weight_parts, peep_sums, dx, dh0, dc0, c, tid, n_threads)  # fmt: skip
 
 
 def lstm_backward(params, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
@@ -305,10 +359,11 @@ def lstm_backward(params, packed, peephole, exact, stacked, gates, cells, dy, dh
     """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_backward`."""
     if stop > first:
         hidden = dh0.shape[1]
-        peep = _layer_peephole(stacked.shape[2] - hidden - 1, hidden) if peephole else 0
+        peep = layer_peephole(stacked.shape[2] - hidden - 1, hidden) if peephole else 0
         threads = threads_for(packed.shape[0], packed.shape[1], dh0.shape[2])
+        cell = PEEPHOLE if peephole else LSTM
         _lstm_backward[stop - first, threads](
-            params, peep, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
+            params, peep, packed, cell, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
             d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first,
         )  # fmt: skip
 
@@ -317,26 +372,9 @@ def lstm_backward(params, packed, peephole, exact, stacked, gates, cells, dy, dh
 @cuda.jit
 def _gru_forward(packed, x, h0, exact, stacked, gates, y, first):
     c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    steps, hidden, width = x.shape[1], y.shape[2], y.shape[3]
-    h_row = stacked.shape[2] - 1 - hidden
     _load_sequence(x, h0, stacked, c, tid, n_threads)
     cuda.syncthreads()
-    for t in range(steps):
-        _step_product(packed, stacked, gates, c, t, tid, n_threads)
-        cuda.syncthreads()
-        for e in range(tid, hidden * width, n_threads):
-            j, b = e // width, e % width
-            h_prev = stacked[c, t, h_row + j, b]
-            r = _sigmoid(gates[c, t, j, b], exact)
-            z = _sigmoid(gates[c, t, hidden + j, b], exact)
-            n = _tanh(gates[c, t, 2 * hidden + j, b] + r * gates[c, t, 3 * hidden + j, b], exact)
-            h = n + z * (h_prev - n)
-            gates[c, t, j, b] = r
-            gates[c, t, hidden + j, b] = z
-            gates[c, t, 2 * hidden + j, b] = n
-            y[c, t, j, b] = h
-            stacked[c, t + 1, h_row + j, b] = h
-        cuda.syncthreads()
+    _forward_steps(GRU, packed[0], 0, packed, exact, stacked, gates, y, y, c, tid, n_threads)
 
 
 def gru_forward(packed, x, h0, exact, stacked, gates, y, first, stop):
@@ -349,28 +387,10 @@ def gru_forward(packed, x, h0, exact, stacked, gates, y, first, stop):
 @cuda.jit
 def _gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
     c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    steps, hidden, width = gates.shape[1], dh0.shape[1], dh0.shape[2]
-    input_size = stacked.shape[2] - hidden - 1
-    h_row = input_size
     _copy_state(dh_last, dh0, c, tid, n_threads)
     cuda.syncthreads()
-    for t in range(steps - 1, -1, -1):
-        for e in range(tid, hidden * width, n_threads):
-            j, b = e // width, e % width
-            h_prev = stacked[c, t, h_row + j, b]
-            n_h = gates[c, t, 3 * hidden + j, b]
-            r = gates[c, t, j, b]
-            z = gates[c, t, hidden + j, b]
-            n = gates[c, t, 2 * hidden + j, b]
-            grad_h = dh0[c, j, b] + dy[c, t, j, b]
-            d_n = grad_h * (1.0 - z) * (1.0 - n * n)
-            d_gates[c, j, b] = d_n * n_h * r * (1.0 - r)
-            d_gates[c, hidden + j, b] = grad_h * (h_prev - n) * z * (1.0 - z)
-            d_gates[c, 2 * hidden + j, b] = d_n
-            d_gates[c, 3 * hidden + j, b] = d_n * r
-            dh0[c, j, b] = grad_h * z
-        _reverse_step_products(packed, stacked, d_gates, c, t, input_size, True, need_dx, weight_parts, d_stacked,
-                               dh0, dx, tid, n_threads)  # fmt: skip
+    _backward_steps(GRU, packed[0], 0, packed, False, stacked, gates, dy, dy, dy, need_dx, d_gates, d_stacked,
+                    weight_parts, d_gates, dx, dh0, dh0, c, tid, n_threads)  # fmt: skip
 
 
 def gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
