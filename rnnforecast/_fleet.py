@@ -51,6 +51,8 @@ class TrainingJob:
     x, y : ndarray
         Windows ``(N, T, I)`` and targets ``(N, O)`` (already scaled).
     rng : numpy.random.Generator
+    warm : bool
+        Whether the run continues an earlier one (for the caller's bookkeeping).
     options : dict
         The remaining keyword arguments of ``fit_network``.
     """
@@ -60,6 +62,7 @@ class TrainingJob:
     x: np.ndarray
     y: np.ndarray
     rng: np.random.Generator
+    warm: bool = False
     options: dict = field(default_factory=dict)
 
 
@@ -179,7 +182,7 @@ def _scratch_shapes(n_models, layout, steps, batch_size, rows, depth):
     return {
         "stacked": (n_models, chunks, n_layers, steps + 1, depth, width),
         "gates": (n_models, chunks, n_layers, steps, rows, width),
-        "cells": (n_models, chunks, n_layers, steps + 1, hidden, width) if lstm else (n_models, chunks, n_layers, 1, 1, 1),
+        "cells": (n_models, chunks, n_layers) + ((steps + 1, hidden, width) if lstm else (1, 1, 1)),
         "ys": (n_models, chunks, n_layers, steps, hidden, width),
         "zero_dy": (chunks, steps, hidden, width),
         "dys": (n_models, chunks, 2, steps, hidden, width) if n_layers > 1 else (n_models, chunks, 2, 1, 1, 1),
@@ -284,7 +287,9 @@ class _Fleet:
         self.constants = (
             to_device(np.array([o.weight_decay for o in self.optimizers])),
             to_device(np.array(clip, np.float64)),
-            adam.beta1, adam.beta2, adam.epsilon,
+            adam.beta1,
+            adam.beta2,
+            adam.epsilon,
         )
         self.grad = to_device(np.zeros((n_models, first.params.size), dtype))
         self.no_predictions = to_device(np.zeros((1, n_out), dtype))  # the training launches write no forecasts

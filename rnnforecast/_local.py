@@ -6,6 +6,12 @@ thread is fitted on it. The fits are independent joblib tasks, so
 ``joblib.parallel_config(backend="dask")`` (or Ray's backend) spreads them over a
 cluster unchanged; each clone keeps the user's ``random_state``, so results do
 not depend on where or in which order the tasks run.
+
+With ``device="cuda"`` the per-series networks train together instead: every
+clone prepares its windows, the jobs go to :func:`rnnforecast._fleet.train_jobs`,
+which trains same-shaped networks in one fused launch sequence (a fleet), and
+every clone then calibrates its intervals. The models are the ones the separate
+fits would give (same seeds, same shuffles), computed at once.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
+from ._device import resolve_device
+from ._fleet import train_jobs
 from ._panel import LONG_COLUMNS, long_times, series_exog
 
 __all__ = ["split_series", "fit_local", "forecast_local"]
@@ -44,10 +52,28 @@ def fit_local(forecaster, y, X, panel):
     """Fit one single-series clone per series of ``panel``; returns ``{series id: fitted forecaster}``."""
     template = clone(forecaster).set_params(scope="global", n_jobs=1)
     parts = split_series(y, X, panel.layout, panel.ids)
-    models = Parallel(n_jobs=forecaster.n_jobs)(
-        delayed(_fit_one)(clone(template), series, exog) for _, series, exog in parts
-    )
+    if resolve_device(forecaster.device) == "cuda":
+        models = _fit_together([clone(template) for _ in parts], parts)
+    else:
+        models = Parallel(n_jobs=forecaster.n_jobs)(
+            delayed(_fit_one)(clone(template), series, exog) for _, series, exog in parts
+        )
     return dict(zip(panel.ids, models, strict=True))
+
+
+def _fit_together(models, parts):
+    """Fit ``models[i]`` on ``parts[i]``, training all their networks in fleets (see the module notes)."""
+    jobs = []
+    for model, (_, series, exog) in zip(models, parts, strict=True):
+        x, targets, weight = model._prepare_fit(series, exog)
+        model.model_ = model._regressor()
+        model.model_._validate_params()
+        jobs.append(model.model_._training_job(x, targets, weight, incremental=False))
+    results = train_jobs(jobs)
+    for model, job, result in zip(models, jobs, results, strict=True):
+        model.model_._store_training(job, result)
+        model._finish_fit()
+    return models
 
 
 def forecast_local(forecaster, horizon, X):

@@ -269,18 +269,35 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         -------
         self : RNNForecaster
         """
-        levels = self._quantile_levels()
-        n_ahead = self.horizon if self.strategy == "direct" else 1
+        if self.scope == "local":
+            probe = self._probe(y, X)
+            self.local_models_ = fit_local(self, y, X, probe)
+            first = next(iter(self.local_models_.values()))
+            self.quantiles_, self.exog_names_ = first.quantiles_, first.exog_names_
+            return self
+        x, targets, weight = self._prepare_fit(y, X)
+        self.model_ = self._regressor()
+        self.model_.fit(x, targets, sample_weight=weight)
+        return self._finish_fit()
+
+    def _probe(self, y, X):
+        """Read the input's layout and frequency (and set what depends on them only)."""
         probe = to_panel(y, X, freq=self.freq, missing=self.missing)
         self.freq_ = probe.freq
         self.n_steps_ = self.n_steps or default_lookback(self.freq_)
         self.scope_ = self.scope
         self.series_ids_, self.layout_, self.name_ = probe.ids, probe.layout, probe.name
-        if self.scope == "local":
-            self.local_models_ = fit_local(self, y, X, probe)
-            first = next(iter(self.local_models_.values()))
-            self.quantiles_, self.exog_names_ = first.quantiles_, first.exog_names_
-            return self
+        return probe
+
+    def _prepare_fit(self, y, X):
+        """Everything a global fit does before training: returns the windows ``(x, targets, sample_weight)``.
+
+        :meth:`_finish_fit` completes the fit once ``self.model_`` is trained on them
+        (by ``fit``, or together with other series' models on a GPU: ``fit_local``).
+        """
+        levels = self._quantile_levels()
+        n_ahead = self.horizon if self.strategy == "direct" else 1
+        self._probe(y, X)
         self.local_models_ = None
         minimum = self.n_steps_ + n_ahead
         panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=minimum)
@@ -327,8 +344,14 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
                 raise ValueError("the series are too short to hold out validation windows; set early_stopping=False")
             weight = np.where(np.append(gap, np.zeros(len(x) - n_train, bool)), 0.0, 1.0)
             weight = None if weight.all() else weight
-        self.model_ = self._regressor()
-        self.model_.fit(x, np.tile(y_norm, (1, len(levels))), sample_weight=weight)
+        n_train = n_train if self.early_stopping else None
+        self._pending = values, exogs, calendars, panel.index, n_train, series_of, origins
+        return x, np.tile(y_norm, (1, len(levels))), weight
+
+    def _finish_fit(self):
+        """Calibrate the intervals and keep the last window of each series, after training ``self.model_``."""
+        values, exogs, calendars, indexes, n_train, series_of, origins = self._pending
+        del self._pending
         self.loss_curve_ = self.model_.loss_curve_
         self.validation_scores_ = self.model_.validation_scores_
         self.n_iter_ = self.model_.n_iter_
@@ -342,7 +365,7 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         last = slice(-self.n_steps_, None)
         self._tails = [
             _output.Tail(v[last], None if e is None else e[last], index[last])
-            for v, e, index in zip(values, exogs, panel.index, strict=True)
+            for v, e, index in zip(values, exogs, indexes, strict=True)
         ]
         return self
 

@@ -14,13 +14,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._device import DEVICES, resolve_device
+from ._fleet import TrainingJob, train_jobs
 from ._jit import thread_scope
 from ._layout import CELLS, initialize_parameters, make_layout
 from ._persistence import PersistenceMixin
 from .losses import LOSSES
 from .network import RecurrentNetwork
 from .optimizers import OPTIMIZERS
-from .training import SCHEDULES, fit_network
+from .training import SCHEDULES
 
 __all__ = ["RNNRegressor"]
 
@@ -300,6 +301,15 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _fit(self, X, y, sample_weight, incremental):
+        job = self._training_job(X, y, sample_weight, incremental)
+        with thread_scope(self.n_jobs), warnings.catch_warnings():
+            if incremental:  # one epoch by design: "max_iter reached" is not news
+                warnings.filterwarnings("ignore", message="stopped after max_iter", category=ConvergenceWarning)
+            result = train_jobs([job])[0]
+        return self._store_training(job, result)
+
+    def _training_job(self, X, y, sample_weight, incremental):
+        """Validate and scale the data and set up the network: what one training run needs (a TrainingJob)."""
         warm = (self.warm_start or incremental) and hasattr(self, "params_")
         X, steps_from_3d = self._flatten_3d(X)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, reset=not warm)
@@ -334,22 +344,22 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
             optimizer = self.optimizer
         options = {"momentum": self.momentum, "nesterov": self.nesterov} if self.optimizer == "sgd" else {}
-        with thread_scope(self.n_jobs), warnings.catch_warnings():
-            if incremental:  # one epoch by design: "max_iter reached" is not news
-                warnings.filterwarnings("ignore", message="stopped after max_iter", category=ConvergenceWarning)
-            result = fit_network(
-                network, params, x_scaled, y_scaled, rng=rng,
-                sample_weight=None if sample_weight is None else weight,
-                loss=self.loss, loss_options=self._loss_options(),
-                optimizer=optimizer, optimizer_state=options, learning_rate=self.learning_rate_init,
-                weight_decay=self.weight_decay, batch_size=self.batch_size,
-                max_iter=1 if incremental else self.max_iter,
-                shuffle=self.shuffle, clip_norm=self.clip_norm, schedule=self.learning_rate,
-                early_stopping=self.early_stopping and not incremental, validation_fraction=self.validation_fraction,
-                n_iter_no_change=self.n_iter_no_change, tol=self.tol, verbose=bool(self.verbose),
-                validation_score=_r2 if self.early_stopping else None,
-            )  # fmt: skip
-        self.params_ = params
+        return TrainingJob(network, params, x_scaled, y_scaled, rng, warm=warm, options=dict(
+            sample_weight=None if sample_weight is None else weight,
+            loss=self.loss, loss_options=self._loss_options(),
+            optimizer=optimizer, optimizer_state=options, learning_rate=self.learning_rate_init,
+            weight_decay=self.weight_decay, batch_size=self.batch_size,
+            max_iter=1 if incremental else self.max_iter,
+            shuffle=self.shuffle, clip_norm=self.clip_norm, schedule=self.learning_rate,
+            early_stopping=self.early_stopping and not incremental, validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change, tol=self.tol, verbose=bool(self.verbose),
+            validation_score=_r2 if self.early_stopping else None,
+        ))  # fmt: skip
+
+    def _store_training(self, job, result):
+        """Keep what a finished training run of :meth:`_training_job`'s job learned."""
+        warm = job.warm
+        self.params_ = job.params
         self._optimizer_ = result.optimizer
         self.n_iter_ = result.n_iter
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve

@@ -241,7 +241,7 @@ def _fleet_update(params, grad, first_moment, second_moment, steps, learning_rat
         return
     chunks, _ = chunk_split(n)
     n_params, head = params.shape[1], unpack_map.shape[0]
-    n_layers, rows, depth = weight_parts.shape[2], weight_parts.shape[3], weight_parts.shape[4]
+    rows, depth = weight_parts.shape[3], weight_parts.shape[4]
     hidden = head_parts.shape[3] - 1
     n_out = head_parts.shape[2]
     squares = cuda.shared.array(MAX_THREADS, float64)
