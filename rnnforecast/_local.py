@@ -24,7 +24,7 @@ from ._device import resolve_device
 from ._fleet import train_jobs
 from ._panel import LONG_COLUMNS, long_times, series_exog
 
-__all__ = ["split_series", "fit_local", "forecast_local"]
+__all__ = ["split_series", "fit_local", "fit_together", "forecast_local"]
 
 
 def split_series(y, X, layout: str, ids: list) -> list:
@@ -53,7 +53,7 @@ def fit_local(forecaster, y, X, panel):
     template = clone(forecaster).set_params(scope="global", n_jobs=1)
     parts = split_series(y, X, panel.layout, panel.ids)
     if resolve_device(forecaster.device) == "cuda":
-        models = _fit_together([clone(template) for _ in parts], parts)
+        models = fit_together([clone(template) for _ in parts], parts)
     else:
         models = Parallel(n_jobs=forecaster.n_jobs)(
             delayed(_fit_one)(clone(template), series, exog) for _, series, exog in parts
@@ -61,8 +61,11 @@ def fit_local(forecaster, y, X, panel):
     return dict(zip(panel.ids, models, strict=True))
 
 
-def _fit_together(models, parts):
-    """Fit ``models[i]`` on ``parts[i]``, training all their networks in fleets (see the module notes)."""
+def fit_together(models, parts):
+    """Fit global-scope forecaster ``models[i]`` on ``parts[i] = (id, y, X)``, their networks trained in fleets.
+
+    Used for per-series models (above) and for a backtest's refits on CUDA.
+    """
     jobs = []
     for model, (_, series, exog) in zip(models, parts, strict=True):
         x, targets, weight = model._prepare_fit(series, exog)

@@ -11,7 +11,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._local import split_series
+from ._device import resolve_device
+from ._local import fit_together, split_series
 from ._panel import LONG_COLUMNS, _to_wide, long_times, to_panel
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
 
@@ -118,7 +119,9 @@ def backtest(
         joblib workers for the independent fits: one per refit block, and one per
         series for a ``scope="local"`` forecaster. Under
         ``joblib.parallel_config(backend="dask")`` they run on a dask cluster.
-        Results do not depend on it.
+        Results do not depend on it. With ``device="cuda"`` the refits instead
+        train together on the GPU, in one fleet (see ``RNNForecaster``'s
+        ``device``), and ``n_jobs`` is not used for them.
 
     Returns
     -------
@@ -146,24 +149,25 @@ def backtest(
         ), n_jobs)  # fmt: skip
     block_size = n_windows if every == np.inf else int(every)
     blocks = [list(range(start, min(n_windows, start + block_size))) for start in range(0, n_windows, block_size)]
-    tasks = (
-        delayed(_run_block)(
-            forecaster,
-            y,
-            X,
-            panel,
-            observed,
-            grid,
-            positions,
-            windows,
-            horizon,
-            interval_method,
-            coverage_level,
-            season,
-        )  # fmt: skip
-        for windows in blocks
-    )
-    outputs = Parallel(n_jobs=n_jobs)(tasks)
+    shared = (panel, observed, grid, positions)
+    if resolve_device(forecaster.device) == "cuda" and len(blocks) > 1:
+        # Every refit's network trains in one fleet on the GPU, then each block forecasts its windows.
+        started = time.perf_counter()
+        parts = [(None, _truncate(y, X, grid[positions[windows[0]]], panel.layout), X) for windows in blocks]
+        models = fit_together([clone(forecaster) for _ in blocks], parts)
+        seconds = (time.perf_counter() - started) / len(blocks)
+        outputs = [
+            (_forecast_block(model, *shared, windows, horizon, interval_method, coverage_level, season), seconds)
+            for model, windows in zip(models, blocks, strict=True)
+        ]
+    else:
+        tasks = (
+            delayed(_run_block)(
+                forecaster, y, X, *shared, windows, horizon, interval_method, coverage_level, season
+            )  # fmt: skip
+            for windows in blocks
+        )
+        outputs = Parallel(n_jobs=n_jobs)(tasks)
     forecasts = pd.DataFrame([row for rows, _ in outputs for row in rows])
     metrics = _metrics(forecasts, panel, observed, season)
     return BacktestResult(forecasts, metrics, season, sum(seconds for _, seconds in outputs))
@@ -176,6 +180,12 @@ def _run_block(forecaster, y, X, panel, observed, grid, positions, window_ids, h
     started = time.perf_counter()
     model.fit(_truncate(y, X, cutoff_time, panel.layout), X)
     seconds = time.perf_counter() - started
+    rows = _forecast_block(model, panel, observed, grid, positions, window_ids, horizon, interval_method, level, season)
+    return rows, seconds
+
+
+def _forecast_block(model, panel, observed, grid, positions, window_ids, horizon, interval_method, level, season):
+    """Forecast the windows ``window_ids`` from ``model`` (fitted at the first one's cutoff): the forecast rows."""
     width = None
     method = model.resolve_interval_method(interval_method)
     if method == "quantile":
@@ -188,7 +198,7 @@ def _run_block(forecaster, y, X, panel, observed, grid, positions, window_ids, h
         for index in panel.index
     ]
     forecasts = model._forecast_origins(panel, [[p for _, p in pairs] for pairs in origins], horizon)
-    return _window_rows(model, panel, observed, origins, forecasts, horizon, width, level, season), seconds
+    return _window_rows(model, panel, observed, origins, forecasts, horizon, width, level, season)
 
 
 def _backtest_local(forecaster, y, X, panel, options, n_jobs):

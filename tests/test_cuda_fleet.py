@@ -198,3 +198,23 @@ def test_per_series_forecasters_on_cuda_train_together_and_match_the_cpu(monkeyp
     np.testing.assert_allclose(
         on_cuda.predict_interval()[columns].to_numpy(), on_cpu.predict_interval()[columns].to_numpy(), rtol=1e-9
     )
+
+
+@needs_cuda
+def test_backtest_refits_on_cuda_train_in_one_fleet_and_match_the_cpu(monkeypatch):
+    import rnnforecast._fleet as fleet
+    from rnnforecast.model_selection import backtest
+
+    sizes = []
+    real = fleet._train_fleet
+    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+    rng = np.random.default_rng(3)
+    y = pd.Series(np.sin(np.arange(36) / 3) + rng.normal(0, 0.1, 36), index=pd.date_range("2024-01-01", periods=36))
+    options = dict(horizon=2, n_steps=4, hidden_size=3, max_iter=1, batch_size=16, dtype="float64", random_state=0,
+                   quantiles=(0.05, 0.95), calendar=False, season_length=1)  # fmt: skip
+    on_cpu = backtest(RNNForecaster(device="cpu", **options), y, n_windows=2, refit=True)
+    on_cuda = backtest(RNNForecaster(device="cuda", **options), y, n_windows=2, refit=True)
+    assert sizes == [2]  # the two refits in one fleet
+    columns = ["forecast", "lower", "upper"]
+    np.testing.assert_allclose(on_cuda.forecasts[columns], on_cpu.forecasts[columns], rtol=1e-9)
+    pd.testing.assert_frame_equal(on_cuda.metrics, on_cpu.metrics, rtol=1e-9)
