@@ -101,7 +101,10 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
     validation_fraction : float, default=0.1
     dtype : {"float32", "float64"}, default="float32"
     device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where the network's recurrent kernels run (see :class:`RNNRegressor`).
+        Where the network trains and predicts (see :class:`RNNRegressor`). With
+        ``scope="local"`` on CUDA, every series' network trains at once in one
+        fused launch sequence (a fleet), and :func:`rnnforecast.backtest` trains
+        all its refits in one fleet; the models equal one-by-one fits.
     n_jobs : int or None, default=None
         Kernel threads (``scope="global"``) or parallel per-series fits
         (``scope="local"``); results do not depend on it.

@@ -96,7 +96,11 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Where the recurrent kernels run: numba's CPU kernels, their numba.cuda
         twins on an NVIDIA GPU (needs the ``cuda`` extra; a ValueError says so
         when no GPU is usable), or ``"auto"`` (CUDA when usable). Decided at each
-        ``fit``/``predict``; CUDA is never imported on ``"cpu"``.
+        ``fit``/``predict``; CUDA is never imported on ``"cpu"``. On CUDA, Adam
+        training of RNN, LSTM and GRU cells without dropout or a progress bar runs
+        entirely on the device (data, weights, moments; two fused launches per
+        step); other settings train with per-layer GPU kernels. Either way the
+        model equals the CPU's to rounding.
     n_jobs : int or None, default=None
         Threads for the kernels (``None`` = 1, ``-1`` = all). Results do not
         depend on it.

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+import rnnforecast._fleet
 import rnnforecast.regressor
 from rnnforecast import RNNRegressor, _jit
 
@@ -90,7 +91,7 @@ def test_thread_settings_restored_after_a_failing_fit(monkeypatch):
         assert numba.get_num_threads() == min(2, numba.config.NUMBA_NUM_THREADS)
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rnnforecast.regressor, "fit_network", explode)
+    monkeypatch.setattr(rnnforecast._fleet, "fit_network", explode)
     rng = np.random.default_rng(0)
     with pytest.raises(RuntimeError, match="boom"):
         RNNRegressor(n_jobs=2).fit(rng.normal(size=(10, 4)), rng.normal(size=10))
