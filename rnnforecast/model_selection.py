@@ -12,11 +12,15 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ._device import resolve_device
+from ._fleet import train_jobs
+from ._jit import thread_scope
 from ._local import fit_together, split_series
 from ._panel import LONG_COLUMNS, _to_wide, long_times, to_panel
+from .forecaster import RNNForecaster
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
+from .regressor import RNNRegressor
 
-__all__ = ["backtest", "BacktestResult", "cutoffs"]
+__all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many"]
 
 
 @dataclass
@@ -260,3 +264,84 @@ def _metrics(forecasts, panel, observed, season):
             )  # fmt: skip
             records.append(record)
     return pd.DataFrame(records)
+
+
+def fit_many(estimators, *args, **kwargs):
+    """Fit clones of several estimators on the same data; on CUDA their networks train together.
+
+    Meant for model selection on a GPU: the candidates of a grid (learning
+    rates, weight decays, seeds, ...) or repeated seeds of one configuration.
+    Estimators on ``device="cuda"`` whose networks share a shape, loss, batch
+    size and epoch budget train in one fleet (see the README's GPU section);
+    the others train one after the other. Each result equals that estimator's
+    own ``fit``.
+
+    Parameters
+    ----------
+    estimators : sequence of RNNRegressor, or sequence of RNNForecaster
+        Not modified: clones are fitted.
+    *args, **kwargs
+        The arguments of the estimators' ``fit``: ``X, y[, sample_weight]`` for
+        regressors, ``y[, X]`` for forecasters.
+
+    Returns
+    -------
+    fitted : list
+        The fitted clones, in the order of ``estimators``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import clone
+    >>> from sklearn.model_selection import ParameterGrid
+    >>> from rnnforecast import RNNRegressor
+    >>> from rnnforecast.model_selection import fit_many
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(64, 12)), rng.normal(size=64)
+    >>> base = RNNRegressor(cell="gru", hidden_size=8, n_steps=12, max_iter=2, random_state=0)
+    >>> grid = ParameterGrid({"learning_rate_init": [1e-3, 1e-2], "weight_decay": [0.0, 1e-4]})
+    >>> models = fit_many([clone(base).set_params(**params) for params in grid], X, y)
+    >>> len(models), [model.n_iter_ for model in models]
+    (4, [2, 2, 2, 2])
+    """
+    models = [clone(estimator) for estimator in estimators]
+    if not models:
+        return []
+    kinds = {type(model) for model in models}
+    if len(kinds) > 1 or not issubclass(kinds.pop(), (RNNRegressor, RNNForecaster)):
+        raise TypeError("fit_many takes RNNRegressor or RNNForecaster estimators, all of one kind")
+    if isinstance(models[0], RNNForecaster):
+        y, X = _bind(("y", "X"), args, kwargs, defaults={"X": None})
+        together = [m for m in models if m.scope == "global" and resolve_device(m.device) == "cuda"]
+        for model in models:
+            model._validate_params()
+            if model not in together:
+                model.fit(y, X)
+        fit_together(together, [(None, y, X)] * len(together))
+        return models
+    X, y, sample_weight = _bind(("X", "y", "sample_weight"), args, kwargs, defaults={"sample_weight": None})
+    jobs = []
+    for model in models:
+        model._validate_params()
+        jobs.append(model._training_job(X, y, sample_weight, incremental=False))
+    with thread_scope(models[0].n_jobs):
+        results = train_jobs(jobs)
+    for model, job, result in zip(models, jobs, results, strict=True):
+        model._store_training(job, result)
+    return models
+
+
+def _bind(names, args, kwargs, defaults):
+    """``args``/``kwargs`` as the values of ``names`` (a ``fit`` signature), with ``defaults``."""
+    if len(args) > len(names):
+        raise TypeError(f"fit takes at most {len(names)} data arguments ({', '.join(names)}), got {len(args)}")
+    values = dict(zip(names, args, strict=False))
+    for name, value in kwargs.items():
+        if name not in names or name in values:
+            raise TypeError(f"unexpected or repeated argument {name!r}; fit takes {', '.join(names)}")
+        values[name] = value
+    values = {**defaults, **values}
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise TypeError(f"fit_many is missing {missing}")
+    return [values[name] for name in names]

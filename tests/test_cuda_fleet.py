@@ -218,3 +218,61 @@ def test_backtest_refits_on_cuda_train_in_one_fleet_and_match_the_cpu(monkeypatc
     columns = ["forecast", "lower", "upper"]
     np.testing.assert_allclose(on_cuda.forecasts[columns], on_cpu.forecasts[columns], rtol=1e-9)
     pd.testing.assert_frame_equal(on_cuda.metrics, on_cpu.metrics, rtol=1e-9)
+
+
+def _candidates(device):
+    base = RNNRegressor(cell="gru", hidden_size=3, n_steps=3, batch_size=8, max_iter=2, dtype="float64",
+                        device=device, random_state=0)  # fmt: skip
+    grid = [dict(learning_rate_init=0.01), dict(learning_rate_init=0.05, weight_decay=0.01, random_state=1),
+            dict(hidden_size=2)]  # fmt: skip
+    return [RNNRegressor(**{**base.get_params(), **params}) for params in grid]
+
+
+def test_fit_many_fits_clones_as_their_own_fit_would():
+    from rnnforecast.model_selection import fit_many
+
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(12, 6)), rng.normal(size=12)
+    candidates = _candidates("cpu")
+    fitted = fit_many(candidates, X, y=y)
+    assert not any(hasattr(candidate, "params_") for candidate in candidates)  # the inputs stay unfitted
+    for candidate, model in zip(candidates, fitted, strict=True):
+        np.testing.assert_array_equal(model.params_, candidate.fit(X, y).params_)
+    with pytest.raises(TypeError, match="one kind"):
+        fit_many([RNNRegressor(), RNNForecaster()], X, y)
+    with pytest.raises(TypeError, match="missing"):
+        fit_many(candidates, X)
+
+
+@needs_cuda
+def test_fit_many_on_cuda_trains_same_shaped_candidates_in_one_fleet(monkeypatch):
+    import rnnforecast._fleet as fleet
+    from rnnforecast.model_selection import fit_many
+
+    sizes = []
+    real = fleet._train_fleet
+    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(12, 6)), rng.normal(size=12)
+    fitted = fit_many(_candidates("cuda"), X, y)
+    assert sorted(sizes) == [1, 2]  # hidden_size=2 trains in a fleet of its own
+    for model, reference in zip(fitted, _candidates("cpu"), strict=True):
+        np.testing.assert_allclose(model.params_, reference.fit(X, y).params_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=needs_cuda)])
+def test_fit_many_forecasters_equal_their_own_fits(device):
+    from rnnforecast.model_selection import fit_many
+
+    rng = np.random.default_rng(4)
+    y = pd.Series(np.sin(np.arange(30) / 3) + rng.normal(0, 0.1, 30), index=pd.date_range("2024-01-01", periods=30))
+    options = dict(horizon=2, n_steps=4, hidden_size=3, max_iter=1, batch_size=16, dtype="float64",
+                   quantiles=(0.05, 0.95), calendar=False, season_length=1)  # fmt: skip
+    candidates = [RNNForecaster(device=device, random_state=seed, **options) for seed in (0, 1)]
+    fitted = fit_many(candidates, y)
+    columns = ["forecast", "lower", "upper"]
+    for model, seed in zip(fitted, (0, 1), strict=True):
+        alone = RNNForecaster(device="cpu", random_state=seed, **options).fit(y)
+        np.testing.assert_allclose(
+            model.predict_interval()[columns].to_numpy(), alone.predict_interval()[columns].to_numpy(), rtol=1e-9
+        )
