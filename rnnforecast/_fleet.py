@@ -405,6 +405,7 @@ def _train_fleet(jobs):
     active = [True] * n_models
     stale = [0] * n_models
     diverged = [False] * n_models
+    validation = [np.arange(n_train[m], len(job.x)) for m, job in enumerate(jobs)]
     for epoch in range(max_iter):
         if not any(active):
             break
@@ -413,7 +414,6 @@ def _train_fleet(jobs):
             for m, job in enumerate(jobs)
         ]
         losses, status = fleet.train_epoch(orders, active, [o.learning_rate for o in fleet.optimizers])
-        validation = [np.arange(n_train[m], len(job.x)) for m, job in enumerate(jobs)]
         for m in range(n_models):
             if active[m] and status[m] != 0:
                 active[m], diverged[m] = False, True
