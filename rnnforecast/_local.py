@@ -68,6 +68,7 @@ def fit_together(models, parts):
     """
     jobs = []
     for model, (_, series, exog) in zip(models, parts, strict=True):
+        model._validate_params()
         x, targets, weight = model._prepare_fit(series, exog)
         model.model_ = model._regressor()
         model.model_._validate_params()
