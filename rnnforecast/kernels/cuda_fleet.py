@@ -214,7 +214,7 @@ def fleet_step(cell, exact, head, packed, params, data, plan, s, loss, train, st
 
     ``data`` is ``(x_all, y_all, w_all)``, ``plan`` is ``(index, count, scale)``,
     ``loss`` is ``(code, quantiles, delta)`` and ``scratch`` the dict of
-    per-(model, chunk) buffers of :func:`rnnforecast._fleet.allocate_scratch`.
+    per-(model, chunk) buffers shaped by :func:`rnnforecast._fleet._scratch_shapes`.
     """
     x_all, y_all, w_all = data
     index, count, scale = plan
