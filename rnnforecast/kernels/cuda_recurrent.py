@@ -161,6 +161,15 @@ def _fill(target, c, value, tid, n_threads):
 RNN_TANH, RNN_RELU, LSTM, PEEPHOLE, GRU = 0, 1, 2, 3, 4
 
 
+@cuda.jit(device=True, inline=True)
+def _peephole_weights(cell, params, peep, hidden, j):
+    """Unit ``j``'s peephole weights ``(w_ci, w_cf, w_co)`` of a peephole LSTM; zeros for a plain LSTM."""
+    zero = 0.0 * params[0]
+    if cell != PEEPHOLE:
+        return zero, zero, zero
+    return params[peep + j] + zero, params[peep + hidden + j] + zero, params[peep + 2 * hidden + j] + zero
+
+
 @cuda.jit(device=True)
 def _cell_forward(cell, params, peep, exact, stacked, gates, cells, y, c, t, tid, n_threads):
     """Step ``t`` of chunk ``c`` after ``gates[c, t] = W S_t``: activations, ``y``, ``cells`` and ``h`` rows."""
@@ -178,10 +187,7 @@ def _cell_forward(cell, params, peep, exact, stacked, gates, cells, y, c, t, tid
             gates[c, t, hidden + j, b] = z
             gates[c, t, 2 * hidden + j, b] = n
         elif cell == LSTM or cell == PEEPHOLE:
-            zero = 0.0 * params[0]
-            w_ci = params[peep + j] if cell == PEEPHOLE else zero
-            w_cf = params[peep + hidden + j] if cell == PEEPHOLE else zero
-            w_co = params[peep + 2 * hidden + j] if cell == PEEPHOLE else zero
+            w_ci, w_cf, w_co = _peephole_weights(cell, params, peep, hidden, j)
             c_prev = cells[c, t, j, b]
             i = _sigmoid(gates[c, t, j, b] + w_ci * c_prev, exact)
             f = _sigmoid(gates[c, t, hidden + j, b] + w_cf * c_prev, exact)
@@ -233,10 +239,7 @@ def _cell_backward(cell, params, peep, exact, stacked, gates, cells, y, dy, d_ga
             d_gates[c, 3 * hidden + j, b] = d_n * r
             dh[c, j, b] = grad_h * z  # the direct path; the products add W_hh^T dG
         elif cell == LSTM or cell == PEEPHOLE:
-            zero = 0.0 * params[0]
-            w_ci = params[peep + j] if cell == PEEPHOLE else zero
-            w_cf = params[peep + hidden + j] if cell == PEEPHOLE else zero
-            w_co = params[peep + 2 * hidden + j] if cell == PEEPHOLE else zero
+            w_ci, w_cf, w_co = _peephole_weights(cell, params, peep, hidden, j)
             c_prev = cells[c, t, j, b]
             c_new = cells[c, t + 1, j, b]
             i = gates[c, t, j, b]
