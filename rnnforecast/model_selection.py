@@ -314,10 +314,9 @@ def fit_many(estimators, *args, **kwargs):
         y, X = _bind(("y", "X"), args, kwargs, defaults={"X": None})
         together = [m for m in models if m.scope == "global" and resolve_device(m.device) == "cuda"]
         for model in models:
-            model._validate_params()
             if model not in together:
                 model.fit(y, X)
-        fit_together(together, [(None, y, X)] * len(together))
+        fit_together(together, [(None, y, X)] * len(together))  # validates each model's parameters
         return models
     X, y, sample_weight = _bind(("X", "y", "sample_weight"), args, kwargs, defaults={"sample_weight": None})
     jobs = []
