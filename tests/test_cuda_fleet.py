@@ -24,6 +24,16 @@ pytestmark = [pytest.mark.cuda, pytest.mark.filterwarnings("ignore::sklearn.exce
 needs_cuda = pytest.mark.skipif(not cuda.is_available(), reason="no CUDA device and NUMBA_ENABLE_CUDASIM is not set")
 
 
+@pytest.fixture
+def fleet_sizes(monkeypatch):
+    """The number of models of every fleet trained during the test, in order."""
+    import rnnforecast._fleet as fleet
+
+    sizes, real = [], fleet._train_fleet
+    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+    return sizes
+
+
 def _jobs(device, cell="gru", layers=1, nonlinearity="tanh", dtype=np.float64, n_models=2, **options):
     """Models of one shape with different data sizes, seeds, learning rates and clipping."""
     jobs = []
@@ -146,13 +156,11 @@ def test_a_diverging_model_stops_alone_and_keeps_finite_weights():
 
 
 @needs_cuda
-def test_fleets_split_to_fit_the_device_memory(monkeypatch):
+def test_fleets_split_to_fit_the_device_memory(monkeypatch, fleet_sizes):
     import rnnforecast._fleet as fleet
 
-    sizes = []
-    real = fleet._train_fleet
+    sizes = fleet_sizes
     monkeypatch.setattr(fleet, "_SCRATCH_SHARE", 1e-12)  # room for one model per fleet
-    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
     cpu_jobs, fleet_jobs = _jobs("cpu", n_models=2), _jobs("cuda", n_models=2)
     cpu_results, fleet_results = train_jobs(cpu_jobs), train_jobs(fleet_jobs)
     assert sizes == [1, 1]
@@ -160,12 +168,8 @@ def test_fleets_split_to_fit_the_device_memory(monkeypatch):
 
 
 @needs_cuda
-def test_regressor_on_cuda_trains_in_a_fleet_and_continues_warm(monkeypatch):
-    import rnnforecast._fleet as fleet
-
-    sizes = []
-    real = fleet._train_fleet
-    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+def test_regressor_on_cuda_trains_in_a_fleet_and_continues_warm(fleet_sizes):
+    sizes = fleet_sizes
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(12, 6)), rng.normal(size=12)
     options = dict(cell="gru", hidden_size=3, n_steps=3, batch_size=8, dtype="float64", random_state=0)
@@ -178,12 +182,8 @@ def test_regressor_on_cuda_trains_in_a_fleet_and_continues_warm(monkeypatch):
 
 
 @needs_cuda
-def test_per_series_forecasters_on_cuda_train_together_and_match_the_cpu(monkeypatch):
-    import rnnforecast._fleet as fleet
-
-    sizes = []
-    real = fleet._train_fleet
-    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+def test_per_series_forecasters_on_cuda_train_together_and_match_the_cpu(fleet_sizes):
+    sizes = fleet_sizes
     rng = np.random.default_rng(0)
     index = pd.date_range("2024-01-01", periods=30, freq="D")
     y = pd.DataFrame(
@@ -201,13 +201,10 @@ def test_per_series_forecasters_on_cuda_train_together_and_match_the_cpu(monkeyp
 
 
 @needs_cuda
-def test_backtest_refits_on_cuda_train_in_one_fleet_and_match_the_cpu(monkeypatch):
-    import rnnforecast._fleet as fleet
+def test_backtest_refits_on_cuda_train_in_one_fleet_and_match_the_cpu(fleet_sizes):
     from rnnforecast.model_selection import backtest
 
-    sizes = []
-    real = fleet._train_fleet
-    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+    sizes = fleet_sizes
     rng = np.random.default_rng(3)
     y = pd.Series(np.sin(np.arange(36) / 3) + rng.normal(0, 0.1, 36), index=pd.date_range("2024-01-01", periods=36))
     options = dict(horizon=2, n_steps=4, hidden_size=3, max_iter=1, batch_size=16, dtype="float64", random_state=0,
@@ -245,13 +242,10 @@ def test_fit_many_fits_clones_as_their_own_fit_would():
 
 
 @needs_cuda
-def test_fit_many_on_cuda_trains_same_shaped_candidates_in_one_fleet(monkeypatch):
-    import rnnforecast._fleet as fleet
+def test_fit_many_on_cuda_trains_same_shaped_candidates_in_one_fleet(fleet_sizes):
     from rnnforecast.model_selection import fit_many
 
-    sizes = []
-    real = fleet._train_fleet
-    monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
+    sizes = fleet_sizes
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(12, 6)), rng.normal(size=12)
     fitted = fit_many(_candidates("cuda"), X, y)
