@@ -20,6 +20,18 @@ def _pair(actual, forecast):
 def mae(actual, forecast) -> float:
     """Mean absolute error.
 
+    Parameters
+    ----------
+    actual : array-like
+        Observed values (NaN entries are ignored).
+    forecast : array-like
+        Forecasts, shaped as ``actual``.
+
+    Returns
+    -------
+    value : float
+        NaN when ``actual`` has no finite value.
+
     Examples
     --------
     >>> mae([1.0, 2.0, float("nan")], [2.0, 2.0, 0.0])
@@ -30,13 +42,38 @@ def mae(actual, forecast) -> float:
 
 
 def rmse(actual, forecast) -> float:
-    """Root mean squared error."""
+    """Root mean squared error.
+
+    Parameters
+    ----------
+    actual : array-like
+        Observed values (NaN entries are ignored).
+    forecast : array-like
+        Forecasts, shaped as ``actual``.
+
+    Returns
+    -------
+    value : float
+        NaN when ``actual`` has no finite value.
+    """
     a, f = _pair(actual, forecast)
     return float(np.sqrt(np.mean((a - f) ** 2))) if len(a) else np.nan
 
 
 def smape(actual, forecast) -> float:
     """Symmetric mean absolute percentage error, in percent (0 to 200; 0/0 counts as 0).
+
+    Parameters
+    ----------
+    actual : array-like
+        Observed values (NaN entries are ignored).
+    forecast : array-like
+        Forecasts, shaped as ``actual``.
+
+    Returns
+    -------
+    value : float
+        NaN when ``actual`` has no finite value.
 
     Examples
     --------
@@ -52,7 +89,19 @@ def smape(actual, forecast) -> float:
 
 
 def mase_scale(history, season_length: int = 1) -> float:
-    """In-sample mean absolute error of the seasonal naive forecast (the MASE denominator)."""
+    """In-sample mean absolute error of the seasonal naive forecast (the MASE denominator).
+
+    Parameters
+    ----------
+    history : array-like
+        Training values, in time order.
+    season_length : int, default=1
+        Season of the naive forecast (1: the last value).
+
+    Returns
+    -------
+    scale : float
+    """
     history = np.asarray(history, dtype=np.float64)
     if len(history) <= season_length:
         raise ValueError(f"MASE needs more than season_length={season_length} training values, got {len(history)}")
@@ -64,6 +113,21 @@ def mase_scale(history, season_length: int = 1) -> float:
 def mase(actual, forecast, history, season_length: int = 1) -> float:
     """Mean absolute scaled error: MAE over the in-sample seasonal-naive MAE of ``history``.
 
+    Parameters
+    ----------
+    actual : array-like
+        Observed values (NaN entries are ignored).
+    forecast : array-like
+        Forecasts, shaped as ``actual``.
+    history : array-like
+        Training values before the forecast, in time order.
+    season_length : int, default=1
+        Season of the scaling naive forecast.
+
+    Returns
+    -------
+    value : float
+
     Examples
     --------
     >>> mase([3.0, 4.0], [3.0, 3.0], history=[1.0, 2.0, 3.0])
@@ -74,7 +138,21 @@ def mase(actual, forecast, history, season_length: int = 1) -> float:
 
 
 def coverage(actual, lower, upper) -> float:
-    """Share of actual values inside ``[lower, upper]``."""
+    """Share of actual values inside ``[lower, upper]``.
+
+    Parameters
+    ----------
+    actual : array-like
+        Observed values (NaN entries are ignored).
+    lower : array-like
+        Lower bounds, shaped as ``actual``.
+    upper : array-like
+        Upper bounds, shaped as ``actual``.
+
+    Returns
+    -------
+    share : float
+    """
     a, lo = _pair(actual, lower)
     _, hi = _pair(actual, upper)
     return float(np.mean((a >= lo) & (a <= hi))) if len(a) else np.nan
@@ -85,6 +163,15 @@ def default_season_length(freq) -> int:
 
     Hourly: 24 (a day); daily: 7 (a week); business days: 5; weekly: 52;
     monthly: 12; quarterly: 4; anything else (and integer time): 1.
+
+    Parameters
+    ----------
+    freq : pandas offset or None
+        Frequency of the time index (None for integer time).
+
+    Returns
+    -------
+    season_length : int
 
     Examples
     --------
@@ -104,6 +191,19 @@ def default_season_length(freq) -> int:
 
 def seasonal_naive(history, horizon: int, season_length: int = 1) -> np.ndarray:
     """Repeat the last season: forecast ``y[t + k] = y[t + k - m * ceil(k / m)]``.
+
+    Parameters
+    ----------
+    history : array-like
+        Values up to the forecast origin ``t``, in time order.
+    horizon : int
+        Steps to forecast.
+    season_length : int, default=1
+        Season ``m`` (1: the last value, a random walk).
+
+    Returns
+    -------
+    forecast : ndarray of shape (horizon,)
 
     Examples
     --------

@@ -36,8 +36,10 @@ def plot_forecast(history, forecast, interval=None, *, n_history=None, ax=None, 
     n_history : int or None
         Show only the last ``n_history`` observations (default: 5 times the
         forecast length, at least 100).
-    ax : matplotlib Axes or None
-    title : str or None
+    ax : matplotlib Axes or None, default=None
+        Axes to draw on (default: a new figure's).
+    title : str or None, default=None
+        Axes title.
     coverage : float or None
         Nominal coverage, for the band's legend label.
 
@@ -86,8 +88,10 @@ def plot_backtest(result, *, unique_id=None, history=None, ax=None, title=None):
     history : pandas Series or None
         The full observed series, drawn behind the windows (default: the actual
         values of the windows only).
-    ax, title
-        As in :func:`plot_forecast`.
+    ax : matplotlib Axes or None, default=None
+        Axes to draw on (default: a new figure's).
+    title : str or None, default=None
+        Axes title.
 
     Returns
     -------
@@ -126,8 +130,11 @@ def plot_loss(forecaster, *, ax=None, title=None):
     Parameters
     ----------
     forecaster : fitted RNNForecaster or RNNRegressor
-    ax, title
-        As in :func:`plot_forecast`.
+        The model whose ``loss_curve_`` (and ``validation_scores_``) to draw.
+    ax : matplotlib Axes or None, default=None
+        Axes to draw on (default: a new figure's).
+    title : str or None, default=None
+        Axes title.
 
     Returns
     -------

@@ -51,7 +51,17 @@ _FILES = {
 
 
 def data_path(name: str):
-    """Path of a bundled CSV file (``"stock"``, ``"weather_daily"``, ``"weather_hourly"``, ``"traffic"``)."""
+    """Path of a bundled CSV file.
+
+    Parameters
+    ----------
+    name : {"stock", "weather_daily", "weather_hourly", "traffic"}
+        The data set.
+
+    Returns
+    -------
+    path : importlib.resources.abc.Traversable
+    """
     if name not in _FILES:
         raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(_FILES)}")
     return resources.files(__name__).joinpath("data", _FILES[name])
