@@ -36,9 +36,10 @@ from _results import write_section  # noqa: E402
 
 from rnnforecast import __version__  # noqa: E402
 from rnnforecast._device import resolve_device  # noqa: E402
-from rnnforecast._fleet import TrainingJob, _Fleet  # noqa: E402
+from rnnforecast._fleet import Fleet  # noqa: E402
 from rnnforecast._layout import initialize_parameters, make_layout  # noqa: E402
 from rnnforecast.network import RecurrentNetwork  # noqa: E402
+from rnnforecast.training import TrainingJob  # noqa: E402
 
 CELLS = ("lstm", "gru", "rnn")
 SHAPES = [(64, 48, i, h, layers) for i in (1, 8) for h in (32, 64, 128) for layers in (1, 2)]
@@ -57,7 +58,7 @@ def _ours(cell, batch, steps, inputs, hidden, layers, repeats, n_steps, models=1
         y = rng.normal(size=(batch * n_steps, 1)).astype(np.float32)
         options = dict(batch_size=batch, max_iter=1, clip_norm=None, learning_rate=1e-3)
         jobs.append(TrainingJob(RecurrentNetwork(layout, device="cuda"), params, x, y, rng, options=options))
-    fleet = _Fleet(jobs)
+    fleet = Fleet(jobs)
     orders, active, rates = [np.arange(len(job.x)) for job in jobs], [True] * models, [1e-3] * models
     fleet.train_epoch(orders, active, rates)  # compile and warm up
     times = []

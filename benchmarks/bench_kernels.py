@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from _results import write_section  # noqa: E402
 
-from rnnforecast._jit import thread_scope  # noqa: E402
 from rnnforecast._layout import initialize_parameters, make_layout  # noqa: E402
+from rnnforecast._threads import thread_scope  # noqa: E402
 from rnnforecast.network import RecurrentNetwork  # noqa: E402
 from rnnforecast.optimizers import Adam  # noqa: E402
 from rnnforecast.training import train_step  # noqa: E402
@@ -165,7 +165,7 @@ def machine_info():
         "llvmlite": llvmlite.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
-        "rnnforecast_threads": "Python thread pool over nogil numba kernels (rnnforecast._jit.run_chunks)",
+        "rnnforecast_threads": "Python thread pool over nogil numba kernels (rnnforecast._threads.run_chunks)",
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
         "blas": [
             f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')} ({Path(lib['filepath']).name})"
@@ -188,7 +188,7 @@ COMPILE_PROBE = textwrap.dedent(
     import json, time
     t0 = time.perf_counter()
     import numpy as np
-    from rnnforecast._jit import thread_scope
+    from rnnforecast._threads import thread_scope
     from rnnforecast._layout import initialize_parameters, make_layout
     from rnnforecast.network import RecurrentNetwork
     from rnnforecast.optimizers import Adam
@@ -217,7 +217,7 @@ CORETYPE_PROBE = textwrap.dedent(
     import json, sys
     sys.path.insert(0, {root!r})
     from bench_kernels import Ours, gemm_rate, median_seconds
-    from rnnforecast._jit import thread_scope
+    from rnnforecast._threads import thread_scope
     from threadpoolctl import threadpool_info
     config = dict(batch=64, steps=48, inputs=8, hidden=64, layers=1)
     result = dict(gemm_gflops=gemm_rate(1))

@@ -1,14 +1,15 @@
 """Where the recurrent kernels run: ``"cpu"`` (numba ``@njit``) or ``"cuda"`` (numba.cuda twins).
 
-Nothing here imports CUDA until a CUDA device is asked for: ``device="cpu"``
-(the default everywhere) never loads ``numba.cuda``.
+Estimators resolve their ``device`` parameter once per ``fit`` (into the fitted
+``device_``); the kernels of a resolved device come from
+:func:`rnnforecast.kernels.get_kernels`. Nothing here imports CUDA until a CUDA
+device is asked for: ``device="cpu"`` (the default everywhere) never loads
+``numba.cuda``.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-__all__ = ["DEVICES", "resolve_device", "recurrent_kernels"]
+__all__ = ["DEVICES", "resolve_device"]
 
 DEVICES = ("cpu", "cuda", "auto")
 
@@ -48,22 +49,3 @@ def resolve_device(device: str) -> str:
         f"device='cuda' was requested but {problem}. Install the CUDA extra (pip install 'rnnforecast[cuda]') on a "
         "machine with an NVIDIA GPU, or use device='cpu' (or 'auto')"
     )
-
-
-def recurrent_kernels(device: str) -> SimpleNamespace:
-    """The recurrent layer kernels of ``device`` (same names and arguments on both)."""
-    if device == "cuda":
-        from .kernels import cuda_recurrent as module
-    else:
-        from .kernels import cpu_gru, cpu_lstm, cpu_rnn
-
-        module = SimpleNamespace(
-            rnn_forward=cpu_rnn.rnn_forward, rnn_backward=cpu_rnn.rnn_backward,
-            lstm_forward=cpu_lstm.lstm_forward, lstm_backward=cpu_lstm.lstm_backward,
-            gru_forward=cpu_gru.gru_forward, gru_backward=cpu_gru.gru_backward,
-        )  # fmt: skip
-    return SimpleNamespace(
-        device=device, rnn_forward=module.rnn_forward, rnn_backward=module.rnn_backward,
-        lstm_forward=module.lstm_forward, lstm_backward=module.lstm_backward,
-        gru_forward=module.gru_forward, gru_backward=module.gru_backward,
-    )  # fmt: skip

@@ -1,69 +1,38 @@
-"""Train many networks at once: one fused CUDA launch sequence for every group of same-shaped models.
+"""The CUDA backend of the training engine: many same-shaped networks trained at once (a fleet).
 
-A :class:`TrainingJob` is everything :func:`~rnnforecast.training.fit_network`
-needs for one model. :func:`train_jobs` trains a list of them:
+:func:`rnnforecast.training.train_jobs` hands every job whose network runs on
+CUDA to :func:`train_cuda_jobs`. Jobs of the same shape and schedule (the same
+:func:`fleet_key`) form a *fleet* trained together by
+:mod:`rnnforecast.kernels.cuda_fleet`: every step of every model is two launches,
+and the data, weights, gradients, Adam moments and epoch losses stay on the
+device. Per epoch only the batch plan goes up and the epoch losses (plus
+validation forecasts, with early stopping) come back.
 
-* on the CPU, or for jobs the fused kernels do not cover, one after the other
-  with :func:`~rnnforecast.training.fit_network`;
-* on CUDA, jobs of the same shape and schedule form a *fleet* trained together
-  by :mod:`rnnforecast.kernels.cuda_fleet`: every step of every model is two
-  launches, and the data, weights, gradients, Adam moments and epoch losses stay
-  on the device. Per epoch only the batch plan goes up and the epoch losses
-  (plus validation forecasts, with early stopping) come back.
-
-A fleet reproduces ``fit_network`` model by model: the same shuffles from each
-job's generator, the same zero-weight batch skipping, loss weighting, gradient
-clipping, Adam, schedules, early stopping, divergence handling and warnings.
-Models may differ in data (length, sample weights), seed, learning rate,
-weight decay and clipping norm; they share the network shape, loss, batch size,
-epoch budget and stopping rule. Peephole LSTMs, dropout, ``return_sequences``,
-optimizers other than Adam and progress bars are not fused (those jobs train
-one by one on the device, with the per-layer kernels).
+A fleet reproduces :func:`~rnnforecast.training.fit_network` model by model:
+the same shuffles from each job's generator, the same zero-weight batch
+skipping, loss weighting, gradient clipping and Adam, and the same
+:class:`~rnnforecast.training.EpochBookkeeper` for schedules, early stopping,
+divergence and warnings. Models may differ in data (length, sample weights),
+seed, learning rate, weight decay and clipping norm; they share the network
+shape, loss, batch size, epoch budget and stopping rule. Peephole LSTMs,
+dropout, ``return_sequences``, optimizers other than Adam, chunk widths other
+than the fused kernels' and progress bars are not fused (those jobs are left to
+``fit_network``, which runs them with the per-layer CUDA kernels).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from .losses import LOSSES
+from .kernels._chunks import MAX_CHUNK_WIDTH
 from .optimizers import Adam
-from .training import SCHEDULES, TrainingResult, _restore_finite, fit_network, split_validation
+from .training import EpochBookkeeper, _restore_finite, new_optimizer, split_validation, validation_loss
 
-__all__ = ["TrainingJob", "train_jobs", "fleet_key"]
+__all__ = ["train_cuda_jobs", "fleet_key", "Fleet"]
 
 _SCRATCH_SHARE = 0.5  # most of the free device memory one fleet's buffers may take
-
-
-@dataclass
-class TrainingJob:
-    """One model to train: :func:`~rnnforecast.training.fit_network`'s arguments.
-
-    Attributes
-    ----------
-    network : RecurrentNetwork
-    params : ndarray (P,)
-        Initial weights, trained in place.
-    x, y : ndarray
-        Windows ``(N, T, I)`` and targets ``(N, O)`` (already scaled).
-    rng : numpy.random.Generator
-    warm : bool
-        Whether the run continues an earlier one (for the caller's bookkeeping).
-    options : dict
-        The remaining keyword arguments of ``fit_network``.
-    """
-
-    network: object
-    params: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    rng: np.random.Generator
-    warm: bool = False
-    options: dict = field(default_factory=dict)
 
 
 def _cell_code(network):
@@ -76,45 +45,48 @@ def _cell_code(network):
     return {"lstm": LSTM, "gru": GRU}[name]
 
 
-def fleet_key(job: TrainingJob):
+def fleet_key(job):
     """What jobs must share to train in one fleet, or None when the fused kernels do not cover ``job``."""
     network, options = job.network, job.options
-    optimizer = options.get("optimizer", "adam")
+    optimizer = options.optimizer
     if (
-        getattr(network, "device", "cpu") != "cuda"
+        network.device != "cuda"
         or network.layout.cell.name == "peephole"
         or network.dropout > 0
         or network.return_sequences
-        or options.get("verbose")
+        or network.max_chunk_width != MAX_CHUNK_WIDTH
+        or options.verbose
         or not (optimizer == "adam" or isinstance(optimizer, Adam))
-        or (optimizer == "adam" and options.get("optimizer_state"))
+        or (optimizer == "adam" and options.optimizer_state)
     ):
         return None
     layout = network.layout
     adam = (optimizer.beta1, optimizer.beta2, optimizer.epsilon) if isinstance(optimizer, Adam) else (0.9, 0.999, 1e-8)
     loss_options = tuple(
-        (name, tuple(np.ravel(value).tolist())) for name, value in sorted((options.get("loss_options") or {}).items())
+        (name, tuple(np.ravel(value).tolist())) for name, value in sorted((options.loss_options or {}).items())
     )
     return (
         _cell_code(network), network.layers[0].exact, layout.input_size, layout.hidden_size, layout.num_layers,
-        layout.output_size, job.params.dtype.str, job.x.shape[1], adam, options.get("loss", "squared_error"),
-        loss_options,
-    ) + tuple(
-        options.get(name, default)
-        for name, default in (
-            ("batch_size", 64), ("max_iter", 200), ("shuffle", True), ("schedule", "constant"),
-            ("early_stopping", False), ("validation_fraction", 0.1), ("n_iter_no_change", 10), ("tol", 1e-4),
-        )
+        layout.output_size, job.params.dtype.str, job.x.shape[1], adam, options.loss, loss_options,
+        options.batch_size, options.max_iter, options.shuffle, options.schedule, options.early_stopping,
+        options.validation_fraction, options.n_iter_no_change, options.tol,
     )  # fmt: skip
 
 
-def train_jobs(jobs: list) -> list:
-    """Train every job; returns their :class:`~rnnforecast.training.TrainingResult` in order.
+def train_cuda_jobs(jobs: list) -> list:
+    """Train the fusable CUDA jobs of ``jobs`` in fleets.
 
-    Jobs whose networks run on CUDA and share a :func:`fleet_key` train together
-    in fleets; the others (and every CPU job) train one by one with
-    :func:`~rnnforecast.training.fit_network`. Either way each job's ``params``
-    end up trained in place.
+    Parameters
+    ----------
+    jobs : list of TrainingJob
+        Any jobs; those with a :func:`fleet_key` train here, grouped by key (and
+        split to fit the device memory).
+
+    Returns
+    -------
+    results : list
+        A :class:`~rnnforecast.training.TrainingResult` for every job trained
+        here, None for the others (left to ``fit_network``).
     """
     results = [None] * len(jobs)
     groups = {}
@@ -127,9 +99,6 @@ def train_jobs(jobs: list) -> list:
             trained = _train_fleet([jobs[i] for i in part])
             for i, result in zip(part, trained, strict=True):
                 results[i] = result
-    for i, job in enumerate(jobs):
-        if results[i] is None:
-            results[i] = fit_network(job.network, job.params, job.x, job.y, rng=job.rng, **job.options)
     return results
 
 
@@ -152,10 +121,9 @@ def _layout_maps(layout):
     unpack_map = np.zeros(head, np.int64)
     for k in range(layout.num_layers):
         inputs = layout.layer_input_size(k)
-        start, _ = layout.layer_bounds[k]
-        w_ih, w_hh = start, start + gates * hidden * inputs
-        b_ih = w_hh + gates * hidden * hidden
-        b_hh = b_ih + gates * hidden
+        w_ih, w_hh, b_ih, b_hh = (
+            layout.entry(f"{name}_l{k}").offset for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        )
         last = inputs + hidden
 
         def place(flat, r, d, slot=0, k=k):
@@ -175,8 +143,8 @@ def _layout_maps(layout):
 
 def _scratch_shapes(n_models, layout, steps, batch_size, rows, depth):
     """Per-(model, chunk) buffers of the fused step kernel (see :mod:`rnnforecast.kernels.cuda_fleet`)."""
-    chunks = math.ceil(batch_size / 32)
-    width = min(32, batch_size)
+    chunks = math.ceil(batch_size / MAX_CHUNK_WIDTH)
+    width = min(MAX_CHUNK_WIDTH, batch_size)
     n_layers, hidden, n_out = layout.num_layers, layout.hidden_size, layout.output_size
     lstm = layout.cell.name == "lstm"
     return {
@@ -204,7 +172,7 @@ def _split_by_memory(jobs, members):
     job = jobs[0]
     layout = job.network.layout
     _, _, rows, depth = _layout_maps(layout)
-    shapes = _scratch_shapes(1, layout, job.x.shape[1], job.options.get("batch_size", 64), rows, depth)
+    shapes = _scratch_shapes(1, layout, job.x.shape[1], job.options.batch_size, rows, depth)
     itemsize = job.params.dtype.itemsize
     per_model = sum(int(np.prod(shape)) for shape in shapes.values()) * itemsize + 6 * job.params.size * itemsize
     per_model += max(int(j.x.nbytes + j.y.nbytes) for j in jobs)
@@ -219,8 +187,15 @@ def _split_by_memory(jobs, members):
 
 
 # ------------------------------------------------------------------ the fleet
-class _Fleet:
-    """Device state of one fleet and the launches over it."""
+class Fleet:
+    """Device state of one fleet and the launches over it (the unit ``benchmarks/bench_cuda.py`` times).
+
+    Parameters
+    ----------
+    jobs : list of TrainingJob
+        Jobs sharing one :func:`fleet_key`: their data, weights and Adam moments
+        are copied to the device once.
+    """
 
     def __init__(self, jobs):
         from numba import cuda
@@ -232,20 +207,17 @@ class _Fleet:
         self.jobs = jobs
         self.layout = layout = first.network.layout
         self.dtype = dtype = first.params.dtype
-        options = first.options
-        self.batch_size = options.get("batch_size", 64)
+        self.options = options = first.options
+        self.batch_size = options.batch_size
         self.cell = _cell_code(first.network)
         self.exact = bool(first.network.layers[0].exact)
-        self.loss = options.get("loss", "squared_error")
-        self.loss_options = options.get("loss_options") or {}
+        self.loss = options.loss
+        self.loss_options = options.loss_options or {}
         n_out = layout.output_size
         pack_src, unpack_map, rows, depth = _layout_maps(layout)
         n_models = len(jobs)
         self.offsets = np.cumsum([0] + [len(job.x) for job in jobs])
-        weights = [
-            np.ones(len(job.x)) if job.options.get("sample_weight") is None else job.options["sample_weight"]
-            for job in jobs
-        ]
+        weights = [np.ones(len(job.x)) if job.sample_weight is None else job.sample_weight for job in jobs]
         to_device = cuda.to_device
         self.data = (
             to_device(np.concatenate([np.asarray(job.x, dtype) for job in jobs])),
@@ -266,15 +238,7 @@ class _Fleet:
             name: to_device(np.zeros(shape, np.float64 if name == "loss_parts" else dtype))
             for name, shape in shapes.items()
         }
-        self.optimizers = []
-        for job in jobs:
-            optimizer = job.options.get("optimizer", "adam")
-            if not isinstance(optimizer, Adam):
-                optimizer = Adam(
-                    job.params.size, learning_rate=job.options.get("learning_rate", 1e-3),
-                    weight_decay=job.options.get("weight_decay", 0.0), dtype=dtype,
-                )  # fmt: skip
-            self.optimizers.append(optimizer)
+        self.optimizers = [new_optimizer(job.options, job.params) for job in jobs]
         adam = self.optimizers[0]
         self.moments = (
             to_device(np.stack([o.first_moment.astype(dtype) for o in self.optimizers])),
@@ -283,7 +247,7 @@ class _Fleet:
         self.steps = to_device(np.array([o.steps for o in self.optimizers], np.int64))
         self.status = to_device(np.zeros(n_models, np.int32))
         self.clip_factor = to_device(np.ones(n_models, dtype))
-        clip = [job.options.get("clip_norm", 1.0) or 0.0 for job in jobs]
+        clip = [job.options.clip_norm or 0.0 for job in jobs]
         self.constants = (
             to_device(np.array([o.weight_decay for o in self.optimizers])),
             to_device(np.array(clip, np.float64)),
@@ -299,16 +263,16 @@ class _Fleet:
     def plan(self, orders, active):
         """Batch plan of an epoch: each active model's batches of ``orders[m]`` in turn."""
         n_models, size = len(self.jobs), self.batch_size
-        n_steps = max((math.ceil(len(orders[m]) / size) for m in range(n_models) if active[m]), default=0)
-        index = np.zeros((max(n_steps, 1), n_models, size), np.int64)
-        count = np.zeros((max(n_steps, 1), n_models), np.int32)
-        scale = np.zeros((max(n_steps, 1), n_models))
-        weight = np.zeros((max(n_steps, 1), n_models))
+        n_batches = max((math.ceil(len(orders[m]) / size) for m in range(n_models) if active[m]), default=0)
+        index = np.zeros((max(n_batches, 1), n_models, size), np.int64)
+        count = np.zeros((max(n_batches, 1), n_models), np.int32)
+        scale = np.zeros((max(n_batches, 1), n_models))
+        weight = np.zeros((max(n_batches, 1), n_models))
         n_out = self.layout.output_size
         for m in range(n_models):
             if not active[m]:
                 continue
-            sample_weight = self.jobs[m].options.get("sample_weight")
+            sample_weight = self.jobs[m].sample_weight
             for s, start in enumerate(range(0, len(orders[m]), size)):
                 batch = orders[m][start : start + size]
                 weights = None if sample_weight is None else sample_weight[batch]
@@ -319,18 +283,18 @@ class _Fleet:
                 count[s, m] = len(batch)
                 scale[s, m] = 1.0 / (total * n_out)
                 weight[s, m] = total
-        return n_steps, index, count, scale, weight
+        return n_batches, index, count, scale, weight
 
     def train_epoch(self, orders, active, learning_rates):
         """Run one epoch; returns each model's mean loss (``nan`` for a model that diverged in it) and status."""
         cuda, kernels = self.cuda, self.kernels
-        n_steps, index, count, scale, weight = self.plan(orders, active)
+        n_batches, index, count, scale, weight = self.plan(orders, active)
         plan = cuda.to_device(index), cuda.to_device(count), cuda.to_device(scale), cuda.to_device(weight)
         totals = cuda.to_device(np.zeros(len(self.jobs)))
         weights = cuda.to_device(np.zeros(len(self.jobs)))
         state = (self.params, self.grad, *self.moments, self.steps, self.status, self.clip_factor)
         hyper = (cuda.to_device(np.asarray(learning_rates, np.float64)), *self.constants)
-        for s in range(n_steps):
+        for s in range(n_batches):
             kernels.fleet_step(
                 self.cell, self.exact, self.layout.head_offset, self.packed, self.params, self.data, plan[:3], s,
                 self.loss_args, True, self.status, self.scratch, self.no_predictions, plan[0],
@@ -345,12 +309,12 @@ class _Fleet:
         cuda, size = self.cuda, self.batch_size
         n_models = len(self.jobs)
         outputs = np.cumsum([0] + [len(r) if active[m] else 0 for m, r in enumerate(rows)])
-        n_steps = max((math.ceil(len(r) / size) for m, r in enumerate(rows) if active[m]), default=0)
-        if n_steps == 0:
+        n_batches = max((math.ceil(len(r) / size) for m, r in enumerate(rows) if active[m]), default=0)
+        if n_batches == 0:
             return [None] * n_models
-        index = np.zeros((n_steps, n_models, size), np.int64)
-        out = np.zeros((n_steps, n_models, size), np.int64)
-        count = np.zeros((n_steps, n_models), np.int32)
+        index = np.zeros((n_batches, n_models, size), np.int64)
+        out = np.zeros((n_batches, n_models, size), np.int64)
+        count = np.zeros((n_batches, n_models), np.int32)
         for m in range(n_models):
             if active[m]:
                 for s, start in enumerate(range(0, len(rows[m]), size)):
@@ -358,10 +322,10 @@ class _Fleet:
                     index[s, m, : len(part)] = self.offsets[m] + part
                     out[s, m, : len(part)] = outputs[m] + start + np.arange(len(part))
                     count[s, m] = len(part)
-        plan = cuda.to_device(index), cuda.to_device(count), cuda.to_device(np.ones((n_steps, n_models)))
+        plan = cuda.to_device(index), cuda.to_device(count), cuda.to_device(np.ones((n_batches, n_models)))
         predictions = cuda.to_device(np.zeros((max(int(outputs[-1]), 1), self.layout.output_size), self.dtype))
         out = cuda.to_device(out)
-        for s in range(n_steps):
+        for s in range(n_batches):
             self.kernels.fleet_step(
                 self.cell, self.exact, self.layout.head_offset, self.packed, self.params, self.data, plan, s,
                 self.loss_args, False, self.status, self.scratch, predictions, out,
@@ -383,89 +347,59 @@ class _Fleet:
         return self.params.copy_to_host(), self.best.copy_to_host()
 
 
+def _epoch_order(rng, n_train, shuffle):
+    """The order of a model's training windows in an epoch (as ``fit_network`` draws it)."""
+    return rng.permutation(n_train) if shuffle else np.arange(n_train)
+
+
 def _train_fleet(jobs):
-    """Train same-shaped CUDA jobs together; mirrors :func:`~rnnforecast.training.fit_network` per model."""
-    fleet = _Fleet(jobs)
-    options = jobs[0].options
+    """Train same-shaped CUDA jobs together; each model's epochs kept as :func:`fit_network` keeps them."""
+    fleet = Fleet(jobs)
+    options = fleet.options
     n_models = len(jobs)
-    max_iter = options.get("max_iter", 200)
-    early_stopping = options.get("early_stopping", False)
-    n_iter_no_change, tol = options.get("n_iter_no_change", 10), options.get("tol", 1e-4)
-    shuffle = options.get("shuffle", True)
+    early_stopping = options.early_stopping
     n_train = [
-        split_validation(len(job.x), options.get("validation_fraction", 0.1)) if early_stopping else len(job.x)
-        for job in jobs
+        split_validation(len(job.x), options.validation_fraction) if early_stopping else len(job.x) for job in jobs
     ]
-    schedules = [
-        SCHEDULES[options.get("schedule", "constant")](optimizer.learning_rate, max_iter, max(1, n_iter_no_change // 2))
-        for optimizer in fleet.optimizers
-    ]
-    results = [TrainingResult(optimizer=optimizer) for optimizer in fleet.optimizers]
+    books = [EpochBookkeeper(job.options, optimizer) for job, optimizer in zip(jobs, fleet.optimizers, strict=True)]
     initial = [job.params.copy() for job in jobs]
-    active = [True] * n_models
-    stale = [0] * n_models
     diverged = [False] * n_models
     validation = [np.arange(n_train[m], len(job.x)) for m, job in enumerate(jobs)]
-    for epoch in range(max_iter):
+    for epoch in range(options.max_iter):
+        active = [not book.stopped for book in books]
         if not any(active):
             break
         orders = [
-            (job.rng.permutation(n_train[m]) if shuffle else np.arange(n_train[m])) if active[m] else np.arange(0)
+            _epoch_order(job.rng, n_train[m], options.shuffle) if active[m] else np.arange(0)
             for m, job in enumerate(jobs)
         ]
         losses, status = fleet.train_epoch(orders, active, [o.learning_rate for o in fleet.optimizers])
         for m in range(n_models):
             if active[m] and status[m] != 0:
-                active[m], diverged[m] = False, True
-                results[m].stop_reason = "diverged"
+                diverged[m] = books[m].stopped = True  # warned once the weights are back on the host
+                active[m] = False
         forecasts = fleet.predict(validation, active) if early_stopping else [None] * n_models
-        improved_mask = [False] * n_models
+        best_mask = [False] * n_models
         for m, job in enumerate(jobs):
             if not active[m]:
                 continue
-            result = results[m]
-            result.loss_curve.append(float(losses[m]))
-            result.n_iter = epoch + 1
+            held_out = score = None
             if early_stopping:
-                sample_weight = job.options.get("sample_weight")
                 target = job.y[n_train[m] :]
-                current = LOSSES[fleet.loss](
-                    forecasts[m], np.asarray(target, dtype=fleet.dtype),
-                    None if sample_weight is None else sample_weight[n_train[m] :], **fleet.loss_options,
-                )[0]  # fmt: skip
-                result.validation_losses.append(current)
-                score = job.options.get("validation_score")
-                if score is not None:
-                    result.validation_scores.append(float(score(forecasts[m], target)))
-            else:
-                current = result.loss_curve[-1]
-            improved = current < result.best_loss - tol
-            if current < result.best_loss:
-                result.best_loss = current
-                improved_mask[m] = True
-            stale[m] = 0 if improved else stale[m] + 1
-            fleet.optimizers[m].learning_rate = schedules[m].update(epoch, improved)
-            if stale[m] >= n_iter_no_change:
-                result.stop_reason = "early_stopping" if early_stopping else "converged"
-                active[m] = False
-        if any(improved_mask):
-            fleet.keep_best(improved_mask)
+                weights = None if job.sample_weight is None else job.sample_weight[n_train[m] :]
+                held_out = validation_loss(options, forecasts[m], target, weights, fleet.dtype)
+                if job.options.validation_score is not None:
+                    score = job.options.validation_score(forecasts[m], target)
+            best_mask[m] = books[m].end_epoch(epoch, float(losses[m]), held_out, score)
+        if any(best_mask):
+            fleet.keep_best(best_mask)
     last, best = fleet.finish()
+    results = []
     for m, job in enumerate(jobs):
         if diverged[m]:
             kept = _restore_finite(job.network, job.params, job.x[: fleet.batch_size], best[m], initial[m])
-            warnings.warn(
-                f"training diverged in epoch {results[m].n_iter + 1} (the loss or the gradient became non-finite); "
-                f"kept {kept}. Lower learning_rate or keep gradient clipping on.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            results.append(books[m].diverge("the loss or the gradient became non-finite", kept))
             continue
         job.params[...] = best[m] if early_stopping else last[m]
-        if results[m].stop_reason == "max_iter":
-            warnings.warn(
-                f"stopped after max_iter={max_iter} epochs before the loss settled; increase max_iter",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        results.append(books[m].finish())
     return results

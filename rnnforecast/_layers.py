@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._device import recurrent_kernels
-from ._jit import run_chunks
+from ._threads import run_chunks
+from .kernels import get_kernels
 from .kernels._recurrent import GRU_SPLIT, SUMMED, finish_gradients, layer_offsets, pack_weights, packed_rows
 from .kernels.cpu_lstm import finish_peephole_gradients
 
@@ -47,7 +47,7 @@ class RecurrentLayer:
     has_cell_state = False
 
     def __init__(self, input_size: int, hidden_size: int, gates: int, kind: int, exact: bool, device: str = "cpu"):
-        self.kernels = recurrent_kernels(device)
+        self.kernels = get_kernels(device)
         self._device_twins = None
         self.input_size = input_size
         self.hidden_size = hidden_size

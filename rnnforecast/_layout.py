@@ -94,9 +94,10 @@ class ParameterLayout:
 
     def shape_of(self, name: str) -> tuple:
         """Shape of the tensor called ``name``."""
-        return self._entry(name).shape
+        return self.entry(name).shape
 
-    def _entry(self, name: str) -> Entry:
+    def entry(self, name: str) -> Entry:
+        """The :class:`Entry` (offset and shape) of the tensor called ``name``."""
         for entry in self.entries:
             if entry.name == name:
                 return entry
@@ -104,7 +105,7 @@ class ParameterLayout:
 
     def view(self, flat: np.ndarray, name: str) -> np.ndarray:
         """The tensor ``name`` as a view into ``flat`` (writes go to the buffer)."""
-        entry = self._entry(name)
+        entry = self.entry(name)
         return flat[entry.offset : entry.offset + entry.size].reshape(entry.shape)
 
     def views(self, flat: np.ndarray) -> dict:
@@ -119,7 +120,7 @@ class ParameterLayout:
     @property
     def head_offset(self) -> int:
         """Offset of ``head.weight`` in the flat buffer."""
-        return self._entry("head.weight").offset
+        return self.entry("head.weight").offset
 
     def layer_input_size(self, k: int) -> int:
         """Input width of recurrent layer ``k``."""

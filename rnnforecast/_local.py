@@ -21,8 +21,8 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ._device import resolve_device
-from ._fleet import train_jobs
 from ._panel import LONG_COLUMNS, long_times, series_exog
+from .training import train_jobs
 
 __all__ = ["split_series", "fit_local", "fit_together", "forecast_local"]
 
@@ -66,17 +66,13 @@ def fit_together(models, parts):
 
     Used for per-series models (above) and for a backtest's refits on CUDA.
     """
-    jobs = []
+    prepared = []
     for model, (_, series, exog) in zip(models, parts, strict=True):
         model._validate_params()
-        x, targets, weight = model._prepare_fit(series, exog)
-        model.model_ = model._regressor()
-        model.model_._validate_params()
-        jobs.append(model.model_._training_job(x, targets, weight, incremental=False))
-    results = train_jobs(jobs)
-    for model, job, result in zip(models, jobs, results, strict=True):
-        model.model_._store_training(job, result)
-        model._finish_fit()
+        prepared.append(model._prepare_training(series, exog))
+    results = train_jobs([p.job for p in prepared])
+    for model, fit, result in zip(models, prepared, results, strict=True):
+        model._complete_training(fit, result)
     return models
 
 

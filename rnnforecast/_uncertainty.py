@@ -1,13 +1,18 @@
 """Quantiles, intervals and the sklearn score of a fitted forecaster (mixed into :class:`RNNForecaster`).
 
-The methods read what ``RNNForecaster`` fits: ``quantiles_``, the per-series
-forecasts of ``_forecast`` (each with the model whose conformal scores calibrate
-it), ``conformal_scores_`` and the layout attributes.
+The mixin works through a small protocol of the forecaster: ``_forecast(horizon,
+X)`` gives one :class:`SeriesForecast` per series (quantile forecasts, window
+scale and the conformal scores that calibrate them), ``_check_horizon`` and
+``_training_end`` validate horizons and scored data, and ``quantiles_``,
+``strategy``, ``interval_method``, ``scope_``, ``conformal_scores_`` and
+``layout_`` are its fitted settings. Conformal half-widths are a pure function
+of the scores (:func:`conformal_width`).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -15,7 +20,63 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _output
 
-__all__ = ["UncertaintyMixin"]
+__all__ = ["UncertaintyMixin", "SeriesForecast", "conformal_width"]
+
+
+class SeriesForecast(NamedTuple):
+    """One series' forecast from its last origin, in data units.
+
+    Attributes
+    ----------
+    future : pandas.Index
+        Time stamps of the forecast steps.
+    quantiles : ndarray of shape (n_quantiles, horizon)
+        Sorted quantile forecasts at the forecaster's ``quantiles_``.
+    scale : float
+        Normalisation scale of the forecast window (conformal widths are in its units).
+    conformal_scores : ndarray of shape (n_calibration, horizon) or None
+        Held-out absolute errors of the model that made the forecast.
+    """
+
+    future: pd.Index
+    quantiles: np.ndarray
+    scale: float
+    conformal_scores: np.ndarray | None
+
+
+def conformal_width(scores, coverage):
+    """Half-width of split-conformal intervals per forecast step, in the units of ``scores``.
+
+    The ``ceil((n + 1) * coverage) / n`` empirical quantile of the ``n``
+    held-out absolute errors, step by step.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n, horizon) or None
+        Absolute errors on held-out windows (None: the model held none out).
+    coverage : float
+        Nominal coverage, strictly between 0 and 1.
+
+    Returns
+    -------
+    width : ndarray of shape (horizon,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conformal_width(np.arange(1.0, 21.0).reshape(20, 1), 0.9).tolist()
+    [19.0]
+    """
+    if scores is None:
+        raise ValueError("conformal intervals need held-out windows: fit with early_stopping=True")
+    n = len(scores)
+    rank = math.ceil((n + 1) * coverage)
+    if rank > n:
+        raise ValueError(
+            f"{n} held-out windows cannot calibrate {coverage:.0%} intervals (need at least "
+            f"{math.ceil(coverage / (1 - coverage))}); raise validation_fraction or use method='quantile'"
+        )
+    return np.sort(scores, axis=0)[rank - 1]
 
 
 class UncertaintyMixin:
@@ -26,8 +87,10 @@ class UncertaintyMixin:
 
         Parameters
         ----------
-        horizon, X
-            As in :meth:`predict`.
+        horizon : int or None, default=None
+            Steps ahead (default: the ``horizon`` trained for), as in :meth:`predict`.
+        X : pandas DataFrame or None, default=None
+            Future-known exogenous columns for the forecast steps, as in :meth:`predict`.
         quantiles : sequence of float or None
             Levels to return (default: the trained ones). Levels between trained
             ones are interpolated linearly; levels outside them raise ValueError.
@@ -57,8 +120,10 @@ class UncertaintyMixin:
 
         Parameters
         ----------
-        horizon, X
-            As in :meth:`predict`.
+        horizon : int or None, default=None
+            Steps ahead (default: the ``horizon`` trained for), as in :meth:`predict`.
+        X : pandas DataFrame or None, default=None
+            Future-known exogenous columns for the forecast steps, as in :meth:`predict`.
         coverage : float, default=0.9
             Nominal probability that a future value falls inside its interval.
         method : {"conformal", "quantile"} or None
@@ -82,8 +147,8 @@ class UncertaintyMixin:
         steps = self._check_horizon(horizon)
         median = int(np.searchsorted(self.quantiles_, 0.5))
         rows = []
-        for future, q, scale, model in self._forecast(horizon, X):
-            width = model.conformal_width(coverage)
+        for future, q, scale, scores in self._forecast(horizon, X):
+            width = conformal_width(scores, coverage)
             if steps > len(width):
                 raise ValueError(
                     f"conformal intervals are calibrated for {len(width)} steps (the horizon trained for); refit "
@@ -97,12 +162,24 @@ class UncertaintyMixin:
         """The interval method ``predict_interval(method=method)`` uses.
 
         ``None`` means ``interval_method``, except for recursive models, whose
-        quantile heads are one-step only: they use ``"conformal"``.
+        quantile heads are one-step only: they use ``"conformal"`` (and asking
+        them for ``"quantile"`` raises ValueError).
+
+        Parameters
+        ----------
+        method : {"conformal", "quantile"} or None, default=None
+            The method asked for.
+
+        Returns
+        -------
+        method : {"conformal", "quantile"}
         """
         if method is None:
             return "conformal" if self.strategy == "recursive" else self.interval_method
         if method not in ("conformal", "quantile"):
             raise ValueError(f"method must be 'conformal' or 'quantile', got {method!r}")
+        if method == "quantile":
+            self._require_quantile_heads()
         return method
 
     def conformal_width(self, coverage=0.9):
@@ -110,21 +187,20 @@ class UncertaintyMixin:
 
         The ``ceil((n + 1) * coverage) / n`` empirical quantile of the ``n``
         held-out absolute errors (split conformal prediction).
+
+        Parameters
+        ----------
+        coverage : float, default=0.9
+            Nominal coverage of the intervals.
+
+        Returns
+        -------
+        width : ndarray of shape (horizon,)
         """
         check_is_fitted(self)
         if self.scope_ == "local":
             raise ValueError("a local forecaster has one calibration per series: see local_models_[series_id]")
-        scores = self.conformal_scores_
-        if scores is None:
-            raise ValueError("conformal intervals need held-out windows: fit with early_stopping=True")
-        n = len(scores)
-        rank = math.ceil((n + 1) * coverage)
-        if rank > n:
-            raise ValueError(
-                f"{n} held-out windows cannot calibrate {coverage:.0%} intervals (need at least "
-                f"{math.ceil(coverage / (1 - coverage))}); raise validation_fraction or use method='quantile'"
-            )
-        return np.sort(scores, axis=0)[rank - 1]
+        return conformal_width(self.conformal_scores_, coverage)
 
     def score(self, y, X=None):
         """Negative mean absolute error of the forecast of ``y``, the observations following the training data.
@@ -155,7 +231,7 @@ class UncertaintyMixin:
         if not isinstance(frame, pd.DataFrame) or frame.empty:
             raise ValueError("score needs y as a non-empty pandas Series or DataFrame following the training data")
         last = frame.index[-1]
-        end = max(tail.index[-1] for tail in self._tails)
+        end = self._training_end()
         horizon = len(_between(end, last, self.freq_)) if last > end else 0
         if horizon < 1:
             raise ValueError("y must hold observations after the end of the training data")

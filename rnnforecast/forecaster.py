@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,12 +18,27 @@ from ._local import fit_local, forecast_local
 from ._panel import MISSING_POLICIES, future_index, to_panel
 from ._persistence import PersistenceMixin
 from ._seasons import choose_season, default_lookback, season_candidates
-from ._uncertainty import UncertaintyMixin
+from ._threads import thread_scope
+from ._uncertainty import SeriesForecast, UncertaintyMixin
 from .calendar import calendar_features
 from .regressor import RNNRegressor
-from .training import split_validation
+from .training import PreparedFit, split_validation, train_jobs
 
 __all__ = ["RNNForecaster"]
+
+
+class _FitState(NamedTuple):
+    """What a global fit carries from :meth:`RNNForecaster._prepare_training` to its completion."""
+
+    regressor: RNNRegressor  # the network's estimator, trained between the two halves
+    network_fit: PreparedFit  # the regressor's own prepared fit
+    values: list  # per series: the training values
+    exogs: list  # per series: exogenous rows or None
+    calendars: list  # per series: calendar features
+    indexes: list  # per series: time index
+    n_train: int | None  # training windows before the held-out ones (early stopping)
+    series_of: np.ndarray  # series of each window, in time order
+    origins: np.ndarray  # origin of each window within its series
 
 
 class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
@@ -48,8 +64,12 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         most accurate on traffic and within 8 % of the best (LSTM) elsewhere, and
         it trains fastest (``benchmarks/RESULTS.md``).
     hidden_size : int, default=32
+        Units of each recurrent layer.
     num_layers : int, default=1
+        Stacked recurrent layers.
     strategy : {"direct", "recursive"}, default="direct"
+        ``"direct"``: one multi-output head forecasts every step of ``horizon``.
+        ``"recursive"``: a one-step model fed its own medians (any horizon).
     scope : {"global", "local"}, default="global"
         ``"global"``: one network learns from every series. ``"local"``: one
         network per series, fitted in parallel with joblib over ``n_jobs``
@@ -92,13 +112,26 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         None. Business days may skip market holidays.
     max_train_size : int or None, default=None
         Train on at most the last ``max_train_size`` observations of each series.
-    dropout, weight_decay, learning_rate_init, batch_size, max_iter, n_iter_no_change, tol
-        Training options, as in :class:`RNNRegressor`.
+    dropout : float, default=0.0
+        Dropout between recurrent layers (``num_layers > 1``).
+    weight_decay : float, default=0.0
+        L2 penalty added to the gradient.
+    learning_rate_init : float, default=3e-3
+        Initial step size of Adam.
+    batch_size : int, default=64
+        Windows per mini-batch.
+    max_iter : int, default=100
+        Maximum number of epochs.
     early_stopping : bool, default=True
         Hold out the most recent ``validation_fraction`` of the windows (across all
         series), stop when their loss stops improving and keep the best weights.
         Needed by conformal intervals, which are calibrated on these windows.
     validation_fraction : float, default=0.1
+        Share of the windows (the most recent ones) held out with ``early_stopping``.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before training stops.
+    tol : float, default=1e-4
+        Smallest loss improvement that counts.
     dtype : {"float32", "float64"}, default="float32"
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where the network trains and predicts (see :class:`RNNRegressor`). With
@@ -109,7 +142,10 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         Kernel threads (``scope="global"``) or parallel per-series fits
         (``scope="local"``); results do not depend on it.
     random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the shuffling and dropout: the same value gives the
+        same forecasts, bit for bit, on any thread count.
     verbose : bool, default=False
+        Show a progress bar of the training epochs (on a terminal).
 
     Attributes
     ----------
@@ -278,10 +314,10 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
             first = next(iter(self.local_models_.values()))
             self.quantiles_, self.exog_names_ = first.quantiles_, first.exog_names_
             return self
-        x, targets, weight = self._prepare_fit(y, X)
-        self.model_ = self._regressor()
-        self.model_.fit(x, targets, sample_weight=weight)
-        return self._finish_fit()
+        prepared = self._prepare_training(y, X)
+        with thread_scope(self.n_jobs):
+            result = train_jobs([prepared.job])[0]
+        return self._complete_training(prepared, result)
 
     def _probe(self, y, X):
         """Read the input's layout and frequency (and set what depends on them only)."""
@@ -292,11 +328,14 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         self.series_ids_, self.layout_, self.name_ = probe.ids, probe.layout, probe.name
         return probe
 
-    def _prepare_fit(self, y, X):
-        """Everything a global fit does before training: returns the windows ``(x, targets, sample_weight)``.
+    def _prepare_training(self, y, X=None):
+        """First half of a global fit: windows, scaling and the network's training job.
 
-        :meth:`_finish_fit` completes the fit once ``self.model_`` is trained on them
-        (by ``fit``, or together with other series' models on a GPU: ``fit_local``).
+        Returns a :class:`~rnnforecast.training.PreparedFit` whose job
+        :func:`~rnnforecast.training.train_jobs` trains (alone in ``fit``, or with
+        other forecasters' jobs: per-series models and backtest refits on a GPU);
+        :meth:`_complete_training` then calibrates the intervals and keeps the
+        last window of each series.
         """
         levels = self._quantile_levels()
         n_ahead = self.horizon if self.strategy == "direct" else 1
@@ -348,13 +387,18 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
             weight = np.where(np.append(gap, np.zeros(len(x) - n_train, bool)), 0.0, 1.0)
             weight = None if weight.all() else weight
         n_train = n_train if self.early_stopping else None
-        self._pending = values, exogs, calendars, panel.index, n_train, series_of, origins
-        return x, np.tile(y_norm, (1, len(levels))), weight
+        regressor = self._regressor()
+        regressor._validate_params()
+        network_fit = regressor._prepare_training(x, np.tile(y_norm, (1, len(levels))), weight)
+        state = _FitState(regressor, network_fit, values, exogs, calendars, panel.index, n_train, series_of, origins)
+        return PreparedFit(network_fit.job, state)
 
-    def _finish_fit(self):
-        """Calibrate the intervals and keep the last window of each series, after training ``self.model_``."""
-        values, exogs, calendars, indexes, n_train, series_of, origins = self._pending
-        del self._pending
+    def _complete_training(self, prepared, result):
+        """Second half of a global fit: keep the trained network, calibrate the intervals, keep the tails."""
+        state = prepared.state
+        self.model_ = state.regressor._complete_training(state.network_fit, result)
+        values, exogs, calendars, indexes = state.values, state.exogs, state.calendars, state.indexes
+        n_train, series_of, origins = state.n_train, state.series_of, state.origins
         self.loss_curve_ = self.model_.loss_curve_
         self.validation_scores_ = self.model_.validation_scores_
         self.n_iter_ = self.model_.n_iter_
@@ -470,10 +514,10 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         return int(horizon)
 
     def _forecast(self, horizon, X):
-        """Quantile forecasts in data units per series: list of (future index, ndarray (Q, horizon), scale, model).
+        """Quantile forecasts in data units from the end of each series: a list of :class:`SeriesForecast`.
 
-        ``model`` is the fitted forecaster behind the row (``self``, or the series'
-        local model), whose conformal scores calibrate its intervals.
+        Each row carries the conformal scores of the fitted model behind it
+        (``self``, or the series' local model), which calibrate its intervals.
         """
         check_is_fitted(self)
         horizon = self._check_horizon(horizon)
@@ -483,8 +527,14 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         for i, (values, exog, calendar, future) in enumerate(self._future_inputs(horizon, X)):
             origin = np.array([len(values) - 1])
             quantiles, scales = self._quantile_forecasts(values, exog, calendar, origin, i, horizon)
-            results.append((future, quantiles[0], scales[0], self))
+            results.append(SeriesForecast(future, quantiles[0], scales[0], self.conformal_scores_))
         return results
+
+    def _training_end(self):
+        """The last time stamp of the training data (over all series)."""
+        if self.scope_ == "local":
+            return max(model._training_end() for model in self.local_models_.values())
+        return max(tail.index[-1] for tail in self._tails)
 
     def _forecast_origins(self, panel, origins, horizon):
         """Quantile forecasts from many origins of a panel in one batched pass per series.
@@ -521,9 +571,9 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
 
         Parameters
         ----------
-        horizon : int or None
+        horizon : int or None, default=None
             Steps ahead (default: the ``horizon`` trained for).
-        X : pandas DataFrame or None
+        X : pandas DataFrame or None, default=None
             Future-known exogenous columns for the forecast time stamps (required
             when the model was fitted with such columns).
 

@@ -12,13 +12,13 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ._device import resolve_device
-from ._fleet import train_jobs
-from ._jit import thread_scope
 from ._local import fit_together, split_series
 from ._panel import LONG_COLUMNS, _to_wide, long_times, to_panel
+from ._threads import thread_scope
 from .forecaster import RNNForecaster
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
 from .regressor import RNNRegressor
+from .training import train_jobs
 
 __all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many"]
 
@@ -26,6 +26,17 @@ __all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many"]
 @dataclass
 class BacktestResult:
     """Forecasts and metrics of a rolling-origin backtest.
+
+    Parameters
+    ----------
+    forecasts : pandas.DataFrame
+        See Attributes.
+    metrics : pandas.DataFrame
+        See Attributes.
+    season_length : int
+        See Attributes.
+    fit_seconds : float
+        See Attributes.
 
     Attributes
     ----------
@@ -54,6 +65,21 @@ class BacktestResult:
 
 def cutoffs(n_observations: int, horizon: int, n_windows: int, step: int) -> np.ndarray:
     """Positions of the last observation before each window; the last window ends at the last observation.
+
+    Parameters
+    ----------
+    n_observations : int
+        Length of the series.
+    horizon : int
+        Steps per window.
+    n_windows : int
+        Number of windows.
+    step : int
+        Steps between consecutive cutoffs.
+
+    Returns
+    -------
+    positions : ndarray of shape (n_windows,)
 
     Examples
     --------
@@ -101,11 +127,14 @@ def backtest(
     ----------
     forecaster : RNNForecaster
         Cloned for every refit; the object passed in is not modified.
-    y, X
+    y : pandas Series or DataFrame
         As in :meth:`RNNForecaster.fit`; the whole history (the windows are its end).
+    X : pandas DataFrame or None, default=None
+        Exogenous columns, as in :meth:`RNNForecaster.fit`, over the whole history.
     horizon : int or None
         Steps per window (default: the forecaster's ``horizon``).
     n_windows : int, default=5
+        Forecast windows (origins), the last one ending at the last observation.
     step : int or None
         Steps between consecutive cutoffs (default: ``horizon``, so windows tile).
     refit : bool or int, default=True
@@ -192,8 +221,6 @@ def _forecast_block(model, panel, observed, grid, positions, window_ids, horizon
     """Forecast the windows ``window_ids`` from ``model`` (fitted at the first one's cutoff): the forecast rows."""
     width = None
     method = model.resolve_interval_method(interval_method)
-    if method == "quantile":
-        model._require_quantile_heads()
     if method == "conformal":
         width = model.conformal_width(level)[:horizon]
     # (window, position of its cutoff) per series; a series without data at a cutoff skips that window.
@@ -319,14 +346,14 @@ def fit_many(estimators, *args, **kwargs):
         fit_together(together, [(None, y, X)] * len(together))  # validates each model's parameters
         return models
     X, y, sample_weight = _bind(("X", "y", "sample_weight"), args, kwargs, defaults={"sample_weight": None})
-    jobs = []
+    prepared = []
     for model in models:
         model._validate_params()
-        jobs.append(model._training_job(X, y, sample_weight, incremental=False))
+        prepared.append(model._prepare_training(X, y, sample_weight))
     with thread_scope(models[0].n_jobs):
-        results = train_jobs(jobs)
-    for model, job, result in zip(models, jobs, results, strict=True):
-        model._store_training(job, result)
+        results = train_jobs([p.job for p in prepared])
+    for model, fit, result in zip(models, prepared, results, strict=True):
+        model._complete_training(fit, result)
     return models
 
 

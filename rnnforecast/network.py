@@ -19,11 +19,15 @@ import numpy as np
 
 from ._layers import LAYERS
 from ._layout import ParameterLayout
-from .kernels._chunks import chunks_to_sequences, chunks_to_states, sequences_to_chunks, states_to_chunks
+from .kernels._chunks import (
+    MAX_CHUNK_WIDTH,
+    chunks_to_sequences,
+    chunks_to_states,
+    sequences_to_chunks,
+    states_to_chunks,
+)
 
 __all__ = ["RecurrentNetwork", "chunk_plan", "MAX_CHUNK_WIDTH"]
-
-MAX_CHUNK_WIDTH = 32
 
 
 def chunk_plan(n_samples: int, max_width: int = MAX_CHUNK_WIDTH) -> tuple[int, int]:

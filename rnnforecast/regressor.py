@@ -14,14 +14,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._device import DEVICES, resolve_device
-from ._fleet import TrainingJob, train_jobs
-from ._jit import thread_scope
 from ._layout import CELLS, initialize_parameters, make_layout
 from ._persistence import PersistenceMixin
+from ._threads import thread_scope
 from .losses import LOSSES
 from .network import RecurrentNetwork
 from .optimizers import OPTIMIZERS
-from .training import SCHEDULES
+from .training import SCHEDULES, PreparedFit, TrainingJob, TrainingOptions, train_jobs
 
 __all__ = ["RNNRegressor"]
 
@@ -47,7 +46,9 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
         Recurrent cell; ``"rnn"`` is the Elman RNN with ``nonlinearity``.
     hidden_size : int, default=32
+        Units of each recurrent layer (``H``).
     num_layers : int, default=1
+        Stacked recurrent layers; each after the first reads the previous one's outputs.
     n_steps : int or None, default=None
         Steps per window. ``None``: every column is one step of a univariate
         series. Otherwise ``n_features_in_`` must be a multiple of ``n_steps``.
@@ -58,6 +59,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     dropout : float, default=0.0
         Dropout between recurrent layers.
     loss : {"squared_error", "absolute_error", "huber", "pinball"}, default="squared_error"
+        Training loss (``"quantile"`` is an alias of ``"pinball"``), weighted by ``sample_weight``.
     huber_delta : float, default=1.0
         ``delta`` of the Huber loss (in standardised target units).
     quantile : float or array-like of shape (n_outputs,), default=0.5
@@ -67,6 +69,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         ``"lbfgs"`` (full batch, SciPy's L-BFGS-B) suits small problems; it
         ignores the batch, schedule, clipping and early-stopping options.
     learning_rate_init : float, default=1e-3
+        Initial step size of the optimizer.
     learning_rate : {"constant", "plateau", "cosine"}, default="constant"
         Learning-rate schedule.
     momentum : float, default=0.9
@@ -76,6 +79,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     weight_decay : float, default=0.0
         L2 penalty added to the gradient.
     batch_size : int, default=64
+        Windows per mini-batch.
     max_iter : int, default=200
         Maximum number of epochs.
     shuffle : bool, default=True
@@ -87,16 +91,24 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         ones when rows are in time order), stop when their loss stops improving
         and keep the best weights.
     validation_fraction : float, default=0.1
+        Share of the windows held out with ``early_stopping``.
     n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before training stops
+        (validation loss with early stopping, training loss without).
     tol : float, default=1e-4
+        Smallest loss improvement that counts.
     init : {"glorot_orthogonal", "pytorch"}, default="glorot_orthogonal"
+        Initial weights: Glorot-uniform input weights and orthogonal recurrent
+        weights, or PyTorch's ``U(-1/sqrt(H), 1/sqrt(H))`` for every tensor.
     forget_bias : float, default=1.0
+        Initial bias of LSTM forget gates (ignored by other cells).
     dtype : {"float32", "float64"}, default="float32"
+        Floating-point type of the weights and kernels (float64 is about twice as slow).
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where the recurrent kernels run: numba's CPU kernels, their numba.cuda
         twins on an NVIDIA GPU (needs the ``cuda`` extra; a ValueError says so
-        when no GPU is usable), or ``"auto"`` (CUDA when usable). Decided at each
-        ``fit``/``predict``; CUDA is never imported on ``"cpu"``. On CUDA, Adam
+        when no GPU is usable), or ``"auto"`` (CUDA when usable). Resolved once at
+        each ``fit`` into ``device_``; CUDA is never imported on ``"cpu"``. On CUDA, Adam
         training of RNN, LSTM and GRU cells without dropout or a progress bar runs
         entirely on the device (data, weights, moments; two fused launches per
         step); other settings train with per-layer GPU kernels. Either way the
@@ -135,6 +147,8 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Best training loss, or best validation loss with early stopping.
     n_iter_ : int
         Epochs run by the last ``fit``.
+    device_ : {"cpu", "cuda"}
+        Where the network was trained and predicts (``device`` resolved at fit).
 
     Examples
     --------
@@ -253,10 +267,14 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             return {"quantile": self.quantile}
         return {}
 
-    def _new_network(self):
-        layout = make_layout(self.cell, self.n_input_features_, self.hidden_size, self.num_layers, self.n_outputs_)
+    def _layout(self):
+        return make_layout(self.cell, self.n_input_features_, self.hidden_size, self.num_layers, self.n_outputs_)
+
+    def _new_network(self, device=None):
+        """The network, on ``device`` (default: the one resolved at fit, ``device_``)."""
+        layout = self._layout()
         network = RecurrentNetwork(
-            layout, nonlinearity=self.nonlinearity, dropout=self.dropout, device=resolve_device(self.device)
+            layout, nonlinearity=self.nonlinearity, dropout=self.dropout, device=device or self.device_
         )
         return layout, network
 
@@ -275,8 +293,11 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_windows, n_steps * n_features) or (n_windows, n_steps, n_features)
+            Windows, one per row, flattened step by step (or 3-D).
         y : array-like of shape (n_windows,) or (n_windows, n_outputs)
+            Targets of each window (several columns: direct multi-step).
         sample_weight : array-like of shape (n_windows,), default=None
+            Weights of the windows in the loss and in the input/target scaling.
 
         Returns
         -------
@@ -295,8 +316,11 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_windows, n_steps * n_features) or (n_windows, n_steps, n_features)
+            Windows, one per row, flattened step by step (or 3-D).
         y : array-like of shape (n_windows,) or (n_windows, n_outputs)
+            Targets of each window (several columns: direct multi-step).
         sample_weight : array-like of shape (n_windows,), default=None
+            Weights of the windows in the loss and in the input/target scaling.
 
         Returns
         -------
@@ -305,15 +329,21 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _fit(self, X, y, sample_weight, incremental):
-        job = self._training_job(X, y, sample_weight, incremental)
+        prepared = self._prepare_training(X, y, sample_weight, incremental)
         with thread_scope(self.n_jobs), warnings.catch_warnings():
             if incremental:  # one epoch by design: "max_iter reached" is not news
                 warnings.filterwarnings("ignore", message="stopped after max_iter", category=ConvergenceWarning)
-            result = train_jobs([job])[0]
-        return self._store_training(job, result)
+            result = train_jobs([prepared.job])[0]
+        return self._complete_training(prepared, result)
 
-    def _training_job(self, X, y, sample_weight, incremental):
-        """Validate and scale the data and set up the network: what one training run needs (a TrainingJob)."""
+    def _prepare_training(self, X, y, sample_weight=None, incremental=False):
+        """First half of a fit: validate and scale the data, set up the network (see :class:`PreparedFit`).
+
+        Parameters are those of :meth:`fit`; ``incremental`` makes it one epoch
+        continuing the current weights (:meth:`partial_fit`). Returns a
+        :class:`~rnnforecast.training.PreparedFit` whose job
+        :func:`~rnnforecast.training.train_jobs` trains.
+        """
         warm = (self.warm_start or incremental) and hasattr(self, "params_")
         X, steps_from_3d = self._flatten_3d(X)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, reset=not warm)
@@ -340,6 +370,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         # A continued fit draws its own stream (seeded by the epochs already run), so successive
         # partial_fit calls shuffle differently, yet the same calls always give the same model.
         rng = np.random.default_rng([seed, len(self.loss_curve_)] if warm else seed)
+        self.device_ = resolve_device(self.device)
         layout, network = self._new_network()
         if warm:
             params = self.params_.astype(dtype)  # a copy: loaded (read-only, memory-mapped) weights stay untouched
@@ -347,21 +378,27 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         else:
             params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
             optimizer = self.optimizer
-        options = {"momentum": self.momentum, "nesterov": self.nesterov} if self.optimizer == "sgd" else {}
-        return TrainingJob(network, params, x_scaled, y_scaled, rng, warm=warm, options=dict(
+        job = TrainingJob(
+            network, params, x_scaled, y_scaled, rng, warm=warm, options=self._training_options(optimizer, incremental),
             sample_weight=None if sample_weight is None else weight,
-            loss=self.loss, loss_options=self._loss_options(),
-            optimizer=optimizer, optimizer_state=options, learning_rate=self.learning_rate_init,
-            weight_decay=self.weight_decay, batch_size=self.batch_size,
-            max_iter=1 if incremental else self.max_iter,
-            shuffle=self.shuffle, clip_norm=self.clip_norm, schedule=self.learning_rate,
-            early_stopping=self.early_stopping and not incremental, validation_fraction=self.validation_fraction,
-            n_iter_no_change=self.n_iter_no_change, tol=self.tol, verbose=bool(self.verbose),
-            validation_score=_r2 if self.early_stopping else None,
-        ))  # fmt: skip
+        )  # fmt: skip
+        return PreparedFit(job)
 
-    def _store_training(self, job, result):
-        """Keep what a finished training run of :meth:`_training_job`'s job learned."""
+    def _training_options(self, optimizer, incremental):
+        """The estimator's training parameters as the engine's :class:`TrainingOptions`."""
+        state = {"momentum": self.momentum, "nesterov": self.nesterov} if self.optimizer == "sgd" else {}
+        return TrainingOptions(
+            loss=self.loss, loss_options=self._loss_options(), optimizer=optimizer, optimizer_state=state,
+            learning_rate=self.learning_rate_init, weight_decay=self.weight_decay, batch_size=self.batch_size,
+            max_iter=1 if incremental else self.max_iter, shuffle=self.shuffle, clip_norm=self.clip_norm,
+            schedule=self.learning_rate, early_stopping=self.early_stopping and not incremental,
+            validation_fraction=self.validation_fraction, n_iter_no_change=self.n_iter_no_change, tol=self.tol,
+            verbose=bool(self.verbose), validation_score=_r2 if self.early_stopping else None,
+        )  # fmt: skip
+
+    def _complete_training(self, prepared, result):
+        """Second half of a fit: keep what the trained job of :meth:`_prepare_training` learned; returns self."""
+        job = prepared.job
         warm = job.warm
         self.params_ = job.params
         self._optimizer_ = result.optimizer
@@ -373,12 +410,19 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ predict
+    def _prediction_device(self):
+        """``device_``, or the CPU when a CUDA-trained model is used where no GPU is (same model, same results)."""
+        if self.device_ == "cuda" and resolve_device("auto") == "cpu":
+            return "cpu"
+        return self.device_
+
     def predict(self, X):
         """Predict the targets of windows ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_windows, n_steps * n_features) or (n_windows, n_steps, n_features)
+            Windows shaped as in ``fit``.
 
         Returns
         -------
@@ -394,7 +438,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             # kernels' signature, so nothing recompiles.
             params = np.array(params)
         x_scaled = ((windows - self.x_mean_) / self.x_scale_).astype(params.dtype)
-        _, network = self._new_network()
+        _, network = self._new_network(self._prediction_device())
         outputs = []
         with thread_scope(self.n_jobs):
             for start in range(0, len(x_scaled), _PREDICT_BATCH):
@@ -417,8 +461,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         state : dict of str to ndarray
         """
         check_is_fitted(self)
-        layout, _ = self._new_network()
-        return {name: view.copy() for name, view in layout.views(self.params_).items()}
+        return {name: view.copy() for name, view in self._layout().views(self.params_).items()}
 
     def load_state_dict(self, state):
         """Replace the weights with ``state`` (PyTorch names and shapes, e.g. a torch ``state_dict()``).
@@ -427,12 +470,17 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         fit). Tensors are converted with ``numpy.asarray``; every name of
         :meth:`state_dict` must be present with its exact shape.
 
+        Parameters
+        ----------
+        state : mapping of str to array-like
+            Tensors by PyTorch name (numpy arrays or torch tensors).
+
         Returns
         -------
         self : RNNRegressor
         """
         check_is_fitted(self)
-        layout, _ = self._new_network()
+        layout = self._layout()
         params = np.empty(layout.size, dtype=self.params_.dtype)
         views = layout.views(params)
         missing = sorted(set(views) - set(state))

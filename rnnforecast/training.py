@@ -1,16 +1,30 @@
 """The training engine: mini-batches, optimizer, schedule, early stopping, guards.
 
 Plain NumPy orchestration over :class:`~rnnforecast.network.RecurrentNetwork`.
-:func:`train_step` is the unit the benchmarks time (DESIGN section 5);
-:func:`fit_network` runs whole trainings and is what the estimators call.
+The estimators describe each model to train as a :class:`TrainingJob` (network,
+initial weights, scaled windows, random generator and one typed
+:class:`TrainingOptions`) and hand a list of them to :func:`train_jobs`, the one
+road for every device:
+
+* CPU jobs (and CUDA jobs the fused kernels do not cover) train one by one with
+  :func:`fit_network`;
+* CUDA jobs that share a shape and schedule train together in a fleet, the
+  CUDA backend :mod:`rnnforecast._fleet` (imported only when such jobs exist).
+
+Both engines keep each model's epochs with the same :class:`EpochBookkeeper`
+(losses, early stopping, schedule, best epoch, divergence and warnings), so a
+fleet reproduces ``fit_network`` by construction. :func:`train_step` is the
+unit the benchmarks time (DESIGN section 5).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -18,7 +32,10 @@ from sklearn.exceptions import ConvergenceWarning
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS, clip_grad_norm
 
-__all__ = ["train_step", "fit_network", "TrainingResult", "SCHEDULES"]
+__all__ = [
+    "train_step", "fit_network", "train_jobs", "TrainingJob", "TrainingOptions", "TrainingResult", "PreparedFit",
+    "EpochBookkeeper", "SCHEDULES",
+]  # fmt: skip
 
 
 def train_step(
@@ -136,6 +153,254 @@ class TrainingResult:
     optimizer: object = None
 
 
+@dataclass(frozen=True)
+class TrainingOptions:
+    """How one model trains: every option of :func:`fit_network`, with its default, in one place.
+
+    Built once from an estimator's parameters and read by both engines (the CPU
+    loop of :func:`fit_network` and the CUDA fleet).
+
+    Attributes
+    ----------
+    loss : str, default="squared_error"
+        Name in :data:`rnnforecast.losses.LOSSES`.
+    loss_options : dict or None, default=None
+        Extra arguments of the loss (``delta``, ``quantile``).
+    optimizer : {"adam", "sgd", "rmsprop", "lbfgs"} or optimizer object, default="adam"
+        A name builds a new optimizer with ``learning_rate``, ``weight_decay``
+        and ``optimizer_state`` (a dict of extra options such as ``momentum``).
+        An object (from a previous :class:`TrainingResult`) continues with its
+        moments: warm start. ``"lbfgs"`` minimises the full-batch loss (plus
+        ``weight_decay / 2 * ||params||^2``) with SciPy's L-BFGS-B for up to
+        ``max_iter`` iterations; batches, schedules, clipping and early stopping
+        do not apply to it.
+    optimizer_state : dict or None, default=None
+        Extra constructor options of a named optimizer.
+    learning_rate : float, default=1e-3
+        Initial learning rate.
+    weight_decay : float, default=0.0
+        L2 penalty added to the gradient.
+    batch_size : int, default=64
+        Windows per mini-batch.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Draw the batches in a new random order each epoch.
+    clip_norm : float or None, default=1.0
+        Global gradient-norm clipping (None disables).
+    schedule : {"constant", "plateau", "cosine"}, default="constant"
+        Learning-rate schedule (:data:`SCHEDULES`).
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the windows (the most recent
+        ones: windows are in time order), stop when their loss has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+        Share of the windows held out with early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping. Without early
+        stopping, training stops (``converged``) when the training loss stalls.
+    tol : float, default=1e-4
+        Smallest improvement that counts.
+    verbose : bool, default=False
+        Show a progress bar (tqdm, on standard error) with the epoch, the training
+        loss and the validation loss; silent when standard error is not a terminal.
+    validation_score : callable or None, default=None
+        ``score(prediction, target)`` recorded on the held-out windows each epoch.
+    """
+
+    loss: str = "squared_error"
+    loss_options: dict | None = None
+    optimizer: Any = "adam"
+    optimizer_state: dict | None = None
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    max_iter: int = 200
+    shuffle: bool = True
+    clip_norm: float | None = 1.0
+    schedule: str = "constant"
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    n_iter_no_change: int = 10
+    tol: float = 1e-4
+    verbose: bool = False
+    validation_score: Any = None
+
+    def replace(self, **changes) -> TrainingOptions:
+        """A copy with ``changes`` applied (unknown names raise TypeError)."""
+        return dataclasses.replace(self, **changes) if changes else self
+
+
+@dataclass
+class TrainingJob:
+    """One model to train: what :func:`fit_network` needs.
+
+    Attributes
+    ----------
+    network : RecurrentNetwork
+        The network (its ``device`` decides the engine).
+    params : ndarray (P,)
+        Initial weights, trained in place.
+    x, y : ndarray
+        Windows ``(N, T, I)`` and targets ``(N, O)`` (already scaled).
+    rng : numpy.random.Generator
+        Source of the shuffling and dropout masks.
+    warm : bool
+        Whether the run continues an earlier one (for the caller's bookkeeping).
+    options : TrainingOptions or dict
+        How to train; a dict is read as :class:`TrainingOptions` keyword
+        arguments (a ``sample_weight`` entry moves to ``sample_weight``).
+    sample_weight : ndarray (N,) or None
+        Weights of the windows.
+    """
+
+    network: Any
+    params: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    rng: np.random.Generator
+    warm: bool = False
+    options: TrainingOptions = field(default_factory=TrainingOptions)
+    sample_weight: np.ndarray | None = None
+
+    def __post_init__(self):
+        if isinstance(self.options, dict):
+            settings = dict(self.options)
+            if "sample_weight" in settings:
+                self.sample_weight = settings.pop("sample_weight")
+            self.options = TrainingOptions(**settings)
+
+
+@dataclass
+class PreparedFit:
+    """An estimator's fit between its two halves, ``_prepare_training`` and ``_complete_training``.
+
+    Every estimator fits in three steps: ``prepared = est._prepare_training(data)``
+    validates the data and builds the :class:`TrainingJob`; :func:`train_jobs`
+    trains the jobs of one or many estimators (together on CUDA);
+    ``est._complete_training(prepared, result)`` keeps what was learned. ``fit``
+    runs the three for one estimator; per-series models, backtest refits and
+    :func:`rnnforecast.model_selection.fit_many` run them for many at once.
+
+    Attributes
+    ----------
+    job : TrainingJob
+        The network training to run.
+    state : object
+        What the estimator needs to complete the fit (None for a regressor).
+    """
+
+    job: TrainingJob
+    state: Any = None
+
+
+def train_jobs(jobs: list) -> list:
+    """Train every job; returns their :class:`TrainingResult` in order.
+
+    Jobs whose networks run on CUDA and share a fleet key train together in
+    fleets (:func:`rnnforecast._fleet.train_cuda_jobs`); every other job trains
+    with :func:`fit_network`. Either way each job's ``params`` end up trained in
+    place.
+
+    Parameters
+    ----------
+    jobs : list of TrainingJob
+        The models to train.
+
+    Returns
+    -------
+    results : list of TrainingResult
+    """
+    results = [None] * len(jobs)
+    if any(job.network.device == "cuda" for job in jobs):
+        from ._fleet import train_cuda_jobs
+
+        results = train_cuda_jobs(jobs)
+    for i, job in enumerate(jobs):
+        if results[i] is None:
+            results[i] = fit_network(
+                job.network, job.params, job.x, job.y, rng=job.rng, sample_weight=job.sample_weight,
+                options=job.options,
+            )  # fmt: skip
+    return results
+
+
+class EpochBookkeeper:
+    """One model's epochs: losses, early stopping, schedule, best epoch, divergence and warnings.
+
+    Both engines (:func:`fit_network` and the CUDA fleet) call
+    :meth:`end_epoch` after each epoch and :meth:`finish` (or :meth:`diverge`)
+    at the end, so they stop, schedule and warn alike.
+
+    Parameters
+    ----------
+    options : TrainingOptions
+        The stopping rule, schedule and epoch budget.
+    optimizer : object
+        The optimizer whose ``learning_rate`` the schedule sets.
+    """
+
+    def __init__(self, options: TrainingOptions, optimizer):
+        self.options = options
+        self.optimizer = optimizer
+        self.schedule = SCHEDULES[options.schedule](
+            optimizer.learning_rate, options.max_iter, max(1, options.n_iter_no_change // 2)
+        )
+        self.result = TrainingResult(optimizer=optimizer)
+        self.stale = 0
+        self.stopped = False
+
+    def end_epoch(self, epoch: int, loss: float, validation_loss=None, validation_score=None) -> bool:
+        """Record epoch ``epoch`` (from 0); returns whether it is the best so far (keep its weights).
+
+        ``validation_loss`` (and the optional ``validation_score``) are the
+        held-out figures with early stopping. Sets the optimizer's next learning
+        rate and ``stopped`` once the model should train no more.
+        """
+        options, result = self.options, self.result
+        result.loss_curve.append(loss)
+        result.n_iter = epoch + 1
+        if options.early_stopping:
+            result.validation_losses.append(validation_loss)
+            if validation_score is not None:
+                result.validation_scores.append(float(validation_score))
+            current = validation_loss
+        else:
+            current = loss
+        improved = current < result.best_loss - options.tol
+        best = current < result.best_loss
+        if best:
+            result.best_loss = current
+        self.stale = 0 if improved else self.stale + 1
+        self.optimizer.learning_rate = self.schedule.update(epoch, improved)
+        if self.stale >= options.n_iter_no_change:
+            result.stop_reason = "early_stopping" if options.early_stopping else "converged"
+            self.stopped = True
+        return best
+
+    def diverge(self, cause: str, kept: str) -> TrainingResult:
+        """Stop after a non-finite loss or gradient (``cause``), having restored ``kept`` weights."""
+        self.result.stop_reason = "diverged"
+        self.stopped = True
+        warnings.warn(
+            f"training diverged in epoch {self.result.n_iter + 1} ({cause}); kept {kept}. Lower learning_rate or "
+            "keep gradient clipping on.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+        return self.result
+
+    def finish(self) -> TrainingResult:
+        """The run's result; warns when the epoch budget ended training before the loss settled."""
+        if self.result.stop_reason == "max_iter":
+            warnings.warn(
+                f"stopped after max_iter={self.options.max_iter} epochs before the loss settled; increase max_iter",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self.result
+
+
 def _progress_bar(max_iter):
     from tqdm.auto import tqdm
 
@@ -144,6 +409,7 @@ def _progress_bar(max_iter):
 
 
 def split_validation(n_samples, validation_fraction):
+    """Windows kept for training when the last ``validation_fraction`` of ``n_samples`` is held out."""
     n_validation = int(round(n_samples * validation_fraction))
     if n_validation < 1 or n_samples - n_validation < 1:
         raise ValueError(
@@ -153,54 +419,45 @@ def split_validation(n_samples, validation_fraction):
     return n_samples - n_validation
 
 
-def fit_network(
-    network, params, x, y, *, rng,
-    sample_weight=None, loss="squared_error", loss_options=None,
-    optimizer="adam", optimizer_state=None, learning_rate=1e-3, weight_decay=0.0,
-    batch_size=64, max_iter=200, shuffle=True, clip_norm=1.0, schedule="constant",
-    early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, verbose=False,
-    validation_score=None,
-):  # fmt: skip
+def new_optimizer(options: TrainingOptions, params):
+    """The optimizer ``options`` names (a fresh one), or the optimizer object it carries (warm start)."""
+    optimizer = options.optimizer
+    if isinstance(optimizer, str):
+        optimizer = OPTIMIZERS[optimizer](
+            params.size, learning_rate=options.learning_rate, weight_decay=options.weight_decay, dtype=params.dtype,
+            **dict(options.optimizer_state or {}),
+        )  # fmt: skip
+    return optimizer
+
+
+def validation_loss(options: TrainingOptions, prediction, target, sample_weight, dtype) -> float:
+    """The training loss on held-out windows."""
+    return LOSSES[options.loss](
+        prediction, np.asarray(target, dtype=dtype), sample_weight, **(options.loss_options or {})
+    )[0]
+
+
+def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None, **settings):
     """Train ``params`` in place on windows ``(x, y)``.
 
     Parameters
     ----------
     network : RecurrentNetwork
+        The network to train.
     params : ndarray (P,)
         Flat parameters, updated in place (the best ones when early stopping).
     x : ndarray (N, T, I)
+        Windows, in time order (the last ones are held out with early stopping).
     y : ndarray, shape of the network output for ``x``
+        Targets.
     rng : numpy.random.Generator
         Source of the shuffling and dropout masks (so a seed fixes the run).
     sample_weight : ndarray (N,), optional
-    loss, loss_options
-        Name in :data:`rnnforecast.losses.LOSSES` and its options.
-    optimizer : {"adam", "sgd", "rmsprop", "lbfgs"} or optimizer object
-        A name builds a new optimizer with ``learning_rate``, ``weight_decay``
-        and ``optimizer_state`` (a dict of extra options such as ``momentum``).
-        An object (from a previous :class:`TrainingResult`) continues with its
-        moments: warm start. ``"lbfgs"`` minimises the full-batch loss (plus
-        ``weight_decay / 2 * ||params||^2``) with SciPy's L-BFGS-B for up to
-        ``max_iter`` iterations; batches, schedules, clipping and early stopping
-        do not apply to it.
-    batch_size, max_iter, shuffle
-        Mini-batch size, maximum number of epochs, and whether batches are
-        drawn in a new random order each epoch.
-    clip_norm : float or None, default=1.0
-        Global gradient-norm clipping (None disables).
-    schedule : {"constant", "plateau", "cosine"}
-    early_stopping : bool
-        Hold out the last ``validation_fraction`` of the windows (the most recent
-        ones: windows are in time order), stop when their loss has not improved
-        by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
-    n_iter_no_change, tol
-        Without early stopping, training stops (``converged``) when the training
-        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
-    verbose : bool
-        Show a progress bar (tqdm, on standard error) with the epoch, the training
-        loss and the validation loss; silent when standard error is not a terminal.
-    validation_score : callable, optional
-        ``score(prediction, target)`` recorded on the held-out windows each epoch.
+        Weights of the windows.
+    options : TrainingOptions, optional
+        How to train (defaults: ``TrainingOptions()``).
+    **settings
+        Fields of :class:`TrainingOptions` to override (``max_iter=5``, ...).
 
     Returns
     -------
@@ -213,26 +470,22 @@ def fit_network(
         becomes NaN or infinite (training stops and keeps the last finite
         weights, never a NaN model).
     """
-    if optimizer == "lbfgs":
-        return _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_decay, max_iter, tol)
+    options = (options or TrainingOptions()).replace(**settings)
+    if options.optimizer == "lbfgs":
+        return _fit_lbfgs(network, params, x, y, sample_weight, options)
     n_samples = len(x)
-    n_train = split_validation(n_samples, validation_fraction) if early_stopping else n_samples
-    if isinstance(optimizer, str):
-        options = dict(optimizer_state or {})
-        optimizer = OPTIMIZERS[optimizer](
-            params.size, learning_rate=learning_rate, weight_decay=weight_decay, dtype=params.dtype, **options
-        )
-    schedule_state = SCHEDULES[schedule](optimizer.learning_rate, max_iter, max(1, n_iter_no_change // 2))
+    early_stopping, batch_size = options.early_stopping, options.batch_size
+    n_train = split_validation(n_samples, options.validation_fraction) if early_stopping else n_samples
+    optimizer = new_optimizer(options, params)
+    book = EpochBookkeeper(options, optimizer)
     grad = np.zeros_like(params)
     dropout_rng = rng if network.dropout > 0 else None
-    result = TrainingResult(optimizer=optimizer)
     best_params = params.copy()
     initial = params.copy()
-    stale = 0
     with contextlib.ExitStack() as stack:
-        progress = stack.enter_context(_progress_bar(max_iter)) if verbose else None
-        for epoch in range(max_iter):
-            order = rng.permutation(n_train) if shuffle else np.arange(n_train)
+        progress = stack.enter_context(_progress_bar(options.max_iter)) if options.verbose else None
+        for epoch in range(options.max_iter):
+            order = rng.permutation(n_train) if options.shuffle else np.arange(n_train)
             total, weight_total = 0.0, 0.0
             for start in range(0, n_train, batch_size):
                 batch = order[start : start + batch_size]
@@ -240,60 +493,37 @@ def fit_network(
                 if weights is not None and not weights.sum() > 0:
                     continue  # a batch of zero-weight windows carries no information
                 value = train_step(
-                    network, optimizer, params, grad, x[batch], y[batch],
-                    loss=loss, loss_options=loss_options, sample_weight=weights, clip_norm=clip_norm, rng=dropout_rng,
+                    network, optimizer, params, grad, x[batch], y[batch], loss=options.loss,
+                    loss_options=options.loss_options, sample_weight=weights, clip_norm=options.clip_norm,
+                    rng=dropout_rng,
                 )  # fmt: skip
                 if not math.isfinite(value):
                     kept = _restore_finite(network, params, x[:batch_size], best_params, initial)
-                    result.stop_reason = "diverged"
-                    warnings.warn(
-                        f"training diverged in epoch {epoch + 1} (the loss became {value}); kept {kept}. Lower "
-                        "learning_rate or keep gradient clipping on.",
-                        ConvergenceWarning,
-                        stacklevel=2,
-                    )
-                    return result
+                    return book.diverge(f"the loss became {value}", kept)
                 batch_weight = len(batch) if weights is None else float(weights.sum())
                 total += value * batch_weight
                 weight_total += batch_weight
             epoch_loss = total / max(weight_total, 1e-300)
-            result.loss_curve.append(epoch_loss)
-            result.n_iter = epoch + 1
+            held_out = score = None
             if early_stopping:
-                validation_weights = None if sample_weight is None else sample_weight[n_train:]
                 prediction = network.forward(params, x[n_train:])
-                current = LOSSES[loss](
-                    prediction, np.asarray(y[n_train:], dtype=params.dtype), validation_weights, **(loss_options or {})
-                )[0]
-                result.validation_losses.append(current)
-                if validation_score is not None:
-                    result.validation_scores.append(float(validation_score(prediction, y[n_train:])))
-            else:
-                current = epoch_loss
-            improved = current < result.best_loss - tol
-            if current < result.best_loss:
-                result.best_loss = current
+                weights = None if sample_weight is None else sample_weight[n_train:]
+                held_out = validation_loss(options, prediction, y[n_train:], weights, params.dtype)
+                if options.validation_score is not None:
+                    score = options.validation_score(prediction, y[n_train:])
+            if book.end_epoch(epoch, epoch_loss, held_out, score):
                 best_params[...] = params
-            stale = 0 if improved else stale + 1
             if progress is not None:
                 progress.update(1)
                 postfix = {"loss": f"{epoch_loss:.4g}"}
                 if early_stopping:
-                    postfix["validation"] = f"{current:.4g}"
+                    postfix["validation"] = f"{held_out:.4g}"
                 progress.set_postfix(postfix)
-            optimizer.learning_rate = schedule_state.update(epoch, improved)
-            if stale >= n_iter_no_change:
-                result.stop_reason = "early_stopping" if early_stopping else "converged"
+            if book.stopped:
                 break
     if early_stopping:
         params[...] = best_params
-    if result.stop_reason == "max_iter":
-        warnings.warn(
-            f"stopped after max_iter={max_iter} epochs before the loss settled; increase max_iter",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return result
+    return book.finish()
 
 
 def _restore_finite(network, params, x, best_params, initial) -> str:
@@ -305,10 +535,11 @@ def _restore_finite(network, params, x, best_params, initial) -> str:
     return "the initial weights"
 
 
-def _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_decay, max_iter, tol):
+def _fit_lbfgs(network, params, x, y, sample_weight, options):
     """Full-batch L-BFGS-B over the flat buffer (float64 for SciPy, the network's dtype inside)."""
     from scipy.optimize import minimize
 
+    loss, loss_options, weight_decay = options.loss, options.loss_options, options.weight_decay
     dtype = params.dtype
     target = np.asarray(y, dtype=dtype)
     grad = np.zeros_like(params)
@@ -332,7 +563,7 @@ def _fit_lbfgs(network, params, x, y, sample_weight, loss, loss_options, weight_
     start = params.astype(np.float64)
     solution = minimize(
         objective, start, jac=True, method="L-BFGS-B", callback=record,
-        options={"maxiter": max_iter, "ftol": tol * 1e-3, "gtol": 1e-8},
+        options={"maxiter": options.max_iter, "ftol": options.tol * 1e-3, "gtol": 1e-8},
     )  # fmt: skip
     if not np.isfinite(solution.fun):
         params[...] = start

@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from rnnforecast._jit import kernel, resolve_n_threads
+from rnnforecast._jit import kernel
 from rnnforecast._layout import initialize_parameters, make_layout
+from rnnforecast._threads import resolve_n_threads
 from rnnforecast.kernels._activations import sigmoid, tanh
 from rnnforecast.kernels._blas import gemm
 from rnnforecast.optimizers import Adam

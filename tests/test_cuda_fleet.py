@@ -15,10 +15,11 @@ from numba import cuda
 from sklearn.exceptions import ConvergenceWarning
 
 from rnnforecast import RNNForecaster, RNNRegressor
-from rnnforecast._fleet import TrainingJob, _layout_maps, fleet_key, train_jobs
+from rnnforecast._fleet import _layout_maps, fleet_key
 from rnnforecast._layout import initialize_parameters, make_layout
 from rnnforecast.kernels._recurrent import GRU_SPLIT, SUMMED, pack_weights, packed_rows, unpack_gradients
 from rnnforecast.network import RecurrentNetwork
+from rnnforecast.training import TrainingJob, train_jobs
 
 pytestmark = [pytest.mark.cuda, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 needs_cuda = pytest.mark.skipif(not cuda.is_available(), reason="no CUDA device and NUMBA_ENABLE_CUDASIM is not set")

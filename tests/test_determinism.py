@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from conftest import CELLS
 
-from rnnforecast import _jit
-from rnnforecast._jit import thread_scope
+from rnnforecast import _threads
 from rnnforecast._layout import initialize_parameters, make_layout
+from rnnforecast._threads import thread_scope
 from rnnforecast.network import RecurrentNetwork
 from rnnforecast.optimizers import Adam
 from rnnforecast.training import train_step
@@ -16,7 +16,7 @@ from rnnforecast.training import train_step
 @pytest.fixture
 def always_parallel(monkeypatch):
     """Split every kernel call across threads, however small (the tests' sizes are tiny)."""
-    monkeypatch.setattr(_jit, "MIN_PARALLEL_WORK", 0.0)
+    monkeypatch.setattr(_threads, "MIN_PARALLEL_WORK", 0.0)
 
 
 def _train(cell, n_threads, dtype):
@@ -62,7 +62,7 @@ def test_kernels_really_run_on_several_threads(always_parallel, monkeypatch):
     import threading
 
     seen = set()
-    original = _jit.run_chunks
+    original = _threads.run_chunks
 
     def spy(function, args, n_chunks, work=float("inf")):
         def recording(*all_args):

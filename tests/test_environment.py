@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-import rnnforecast._fleet
 import rnnforecast.regressor
-from rnnforecast import RNNRegressor, _jit
+import rnnforecast.training
+from rnnforecast import RNNRegressor, _threads
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -85,26 +85,26 @@ def _blas_threads():
 
 
 def test_thread_settings_restored_after_a_failing_fit(monkeypatch):
-    before = numba.get_num_threads(), _blas_threads(), _jit.resolve_n_threads(None)
+    before = numba.get_num_threads(), _blas_threads(), _threads.resolve_n_threads(None)
 
     def explode(*args, **kwargs):
-        assert numba.get_num_threads() == min(2, numba.config.NUMBA_NUM_THREADS)
+        assert _threads.current_threads() == min(2, os.cpu_count())
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rnnforecast._fleet, "fit_network", explode)
+    monkeypatch.setattr(rnnforecast.training, "fit_network", explode)
     rng = np.random.default_rng(0)
     with pytest.raises(RuntimeError, match="boom"):
         RNNRegressor(n_jobs=2).fit(rng.normal(size=(10, 4)), rng.normal(size=10))
-    assert (numba.get_num_threads(), _blas_threads(), _jit.resolve_n_threads(None)) == before
+    assert (numba.get_num_threads(), _blas_threads(), _threads.resolve_n_threads(None)) == before
 
 
 DETERMINISM_SCRIPT = """
 import hashlib, sys, warnings
 warnings.simplefilter("ignore")
 import numpy as np
-from rnnforecast import RNNForecaster, _jit
+from rnnforecast import RNNForecaster, _threads
 from rnnforecast.datasets import load_weather
-_jit.MIN_PARALLEL_WORK = 0  # split every kernel call across the threads, however small
+_threads.MIN_PARALLEL_WORK = 0  # split every kernel call across the threads, however small
 series = load_weather("daily")["temp_max"].iloc[-500:]
 model = RNNForecaster(horizon=7, n_steps=28, hidden_size=16, max_iter=5, batch_size=128, n_jobs=int(sys.argv[1]),
                       random_state=0).fit(series)

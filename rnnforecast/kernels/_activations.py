@@ -6,12 +6,12 @@ that LLVM turns into SIMD code (a fraction of a nanosecond per element):
 
     tanh(x) ~= x * P(x^2) / Q(x^2),  |x| clamped to 9,
 
-with ``P`` of degree 6 and ``Q`` of degree 3. The coefficients were fitted for
-this project by iteratively re-weighted linear least squares on the absolute
-error over [0, 9] (``benchmarks/fit_tanh.py`` reproduces them); all roots of
-``Q`` are negative in ``x^2``, so there is no pole on the real line. Maximum
-absolute error: 3.2e-7 evaluated in float32, 4.9e-8 in float64. The result is
-clamped to [-1, 1]. ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``.
+with ``P`` of degree 6 and ``Q`` of degree 3. The coefficients were fitted once
+for this project by iteratively re-weighted linear least squares on the
+absolute error over [0, 9] (the fitting script was never committed; the tests
+check the error bound below on a dense grid); all roots of ``Q`` are negative in
+``x^2``, so there is no pole on the real line. Maximum absolute error: 3.2e-7
+evaluated in float32, 4.9e-8 in float64. The result is clamped to [-1, 1]. ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``.
 
 The ``exact`` flag of every kernel selects ``math.tanh`` instead; float64 with
 exact activations is the gradient-checking mode.
@@ -34,8 +34,9 @@ from .._jit import OVERLOAD_OPTIONS
 
 __all__ = ["tanh", "sigmoid", "relu", "fast_tanh", "fast_sigmoid", "like"]
 
-_CLAMP = 9.0
-_P = (
+# The approximation's constants, shared with the CUDA twins (kernels/cuda_recurrent.py).
+TANH_CLAMP = 9.0
+TANH_P = (
     1.0,
     0.1308507382029535,
     0.003105249383749972,
@@ -44,7 +45,7 @@ _P = (
     5.327456801531953e-11,
     -8.638243959914885e-14,
 )
-_Q = (1.0000000263325632, 0.464183968362188, 0.024500040942681597, 0.00025481985928143197)
+TANH_Q = (1.0000000263325632, 0.464183968362188, 0.024500040942681597, 0.00025481985928143197)
 
 
 def _make_activations(real):
@@ -54,9 +55,9 @@ def _make_activations(real):
     arithmetic to float64 and halve the SIMD width; constants of the input's own
     type keep float32 loops in float32.
     """
-    clamp, zero, half, one = real(_CLAMP), real(0.0), real(0.5), real(1.0)
-    p0, p1, p2, p3, p4, p5, p6 = (real(c) for c in _P)
-    q0, q1, q2, q3 = (real(c) for c in _Q)
+    clamp, zero, half, one = real(TANH_CLAMP), real(0.0), real(0.5), real(1.0)
+    p0, p1, p2, p3, p4, p5, p6 = (real(c) for c in TANH_P)
+    q0, q1, q2, q3 = (real(c) for c in TANH_Q)
 
     def fast_tanh_(x):
         xc = min(max(x, -clamp), clamp)

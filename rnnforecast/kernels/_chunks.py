@@ -11,7 +11,11 @@ from __future__ import annotations
 from .._jit import kernel
 from ._activations import like
 
-__all__ = ["sequences_to_chunks", "chunks_to_sequences", "states_to_chunks", "chunks_to_states"]
+__all__ = ["MAX_CHUNK_WIDTH", "sequences_to_chunks", "chunks_to_sequences", "states_to_chunks", "chunks_to_states"]
+
+#: Most samples per batch chunk, for the CPU kernels and the fused CUDA fleet alike (the split of a
+#: batch into chunks is :func:`rnnforecast.network.chunk_plan`).
+MAX_CHUNK_WIDTH = 32
 
 
 @kernel

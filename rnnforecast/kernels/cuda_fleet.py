@@ -38,18 +38,18 @@ import math
 
 from numba import cuda, float64
 
+from ._chunks import MAX_CHUNK_WIDTH
 from .cuda_recurrent import LSTM, MAX_THREADS, _backward_steps, _fill, _forward_steps, threads_for
 
 __all__ = ["SQUARED", "ABSOLUTE", "HUBER", "PINBALL", "fleet_pack", "fleet_step", "fleet_update", "chunk_split"]
 
 SQUARED, ABSOLUTE, HUBER, PINBALL = 0, 1, 2, 3
-MAX_WIDTH = 32
 
 
 @cuda.jit(device=True)
 def chunk_split(n):
     """``(chunks, width)`` of ``n`` windows, as :func:`rnnforecast.network.chunk_plan` splits them."""
-    chunks = (n + MAX_WIDTH - 1) // MAX_WIDTH
+    chunks = (n + MAX_CHUNK_WIDTH - 1) // MAX_CHUNK_WIDTH
     return chunks, (n + chunks - 1) // chunks
 
 

@@ -27,16 +27,17 @@ import math
 
 from numba import cuda
 
+from ._activations import TANH_CLAMP as _CLAMP
+from ._activations import TANH_P as _P
+from ._activations import TANH_Q as _Q
+from ._recurrent import layer_offsets
+
 __all__ = [
     "rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
     "threads_for",
 ]  # fmt: skip
 
 MAX_THREADS = 256
-_CLAMP = 9.0
-_P = (1.0, 0.1308507382029535, 0.003105249383749972, 1.1170721794246208e-05, -2.030904541929867e-08,
-      5.327456801531953e-11, -8.638243959914885e-14)  # fmt: skip
-_Q = (1.0000000263325632, 0.464183968362188, 0.024500040942681597, 0.00025481985928143197)
 
 
 def threads_for(rows: int, depth: int, width: int) -> int:
@@ -340,8 +341,7 @@ def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cel
 
 def layer_peephole(input_size, hidden):
     """Offset of the peephole weights in a layer's parameters (after the four PyTorch tensors)."""
-    rows = 4 * hidden
-    return rows * input_size + rows * hidden + 2 * rows
+    return layer_offsets(4 * hidden, input_size, hidden)[4]
 
 
 @cuda.jit
