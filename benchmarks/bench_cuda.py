@@ -5,7 +5,7 @@ Adam, float32, as in ``bench_kernels.py``. Configs: DESIGN §5 (batch 64,
 sequence 48, input 1/8, hidden 32/64/128, 1/2 layers; batch 256, sequence 168,
 input 8, hidden 128) plus a large batch (1024), for the LSTM, GRU and Elman RNN.
 
-Ours is the device-resident fleet engine (``rnnforecast._fleet``), the path
+Ours is the device-resident fleet engine (``rnnforecast.nn.fleet``), the path
 ``RNNRegressor(device="cuda")`` trains with: one model here. Each timing is an
 epoch of ``--steps`` steps (the batch plan goes up, the epoch loss comes back)
 divided by the steps; PyTorch runs the same number of steps and synchronises
@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section  # noqa: E402
 
 from rnnforecast import __version__  # noqa: E402
-from rnnforecast._device import resolve_device  # noqa: E402
-from rnnforecast._fleet import Fleet  # noqa: E402
-from rnnforecast._layout import initialize_parameters, make_layout  # noqa: E402
-from rnnforecast.network import RecurrentNetwork  # noqa: E402
-from rnnforecast.training import TrainingJob  # noqa: E402
+from rnnforecast.nn.device import resolve_device  # noqa: E402
+from rnnforecast.nn.fleet import Fleet  # noqa: E402
+from rnnforecast.nn.layout import initialize_parameters, make_layout  # noqa: E402
+from rnnforecast.nn.network import RecurrentNetwork  # noqa: E402
+from rnnforecast.nn.training import TrainingJob  # noqa: E402
 
 CELLS = ("lstm", "gru", "rnn")
 SHAPES = [(64, 48, i, h, layers) for i in (1, 8) for h in (32, 64, 128) for layers in (1, 2)]

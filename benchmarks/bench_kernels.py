@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from _results import write_section  # noqa: E402
 
-from rnnforecast._layout import initialize_parameters, make_layout  # noqa: E402
-from rnnforecast._threads import thread_scope  # noqa: E402
-from rnnforecast.network import RecurrentNetwork  # noqa: E402
-from rnnforecast.optimizers import Adam  # noqa: E402
-from rnnforecast.training import train_step  # noqa: E402
+from rnnforecast.nn.layout import initialize_parameters, make_layout  # noqa: E402
+from rnnforecast.nn.network import RecurrentNetwork  # noqa: E402
+from rnnforecast.nn.optimizers import Adam  # noqa: E402
+from rnnforecast.nn.threads import thread_scope  # noqa: E402
+from rnnforecast.nn.training import train_step  # noqa: E402
 
 GATES = {"lstm": 4, "peephole": 4, "gru": 3, "rnn": 1}
 CELLS = ["lstm", "gru", "rnn", "peephole"]
@@ -165,7 +165,7 @@ def machine_info():
         "llvmlite": llvmlite.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
-        "rnnforecast_threads": "Python thread pool over nogil numba kernels (rnnforecast._threads.run_chunks)",
+        "rnnforecast_threads": "Python thread pool over nogil numba kernels (rnnforecast.nn.threads.run_chunks)",
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
         "blas": [
             f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')} ({Path(lib['filepath']).name})"
@@ -188,11 +188,11 @@ COMPILE_PROBE = textwrap.dedent(
     import json, time
     t0 = time.perf_counter()
     import numpy as np
-    from rnnforecast._threads import thread_scope
-    from rnnforecast._layout import initialize_parameters, make_layout
-    from rnnforecast.network import RecurrentNetwork
-    from rnnforecast.optimizers import Adam
-    from rnnforecast.training import train_step
+    from rnnforecast.nn.threads import thread_scope
+    from rnnforecast.nn.layout import initialize_parameters, make_layout
+    from rnnforecast.nn.network import RecurrentNetwork
+    from rnnforecast.nn.optimizers import Adam
+    from rnnforecast.nn.training import train_step
     t_import = time.perf_counter() - t0
     layout = make_layout("{cell}", 8, 64, 1, 1)
     params = initialize_parameters(layout, np.random.default_rng(0))
@@ -217,7 +217,7 @@ CORETYPE_PROBE = textwrap.dedent(
     import json, sys
     sys.path.insert(0, {root!r})
     from bench_kernels import Ours, gemm_rate, median_seconds
-    from rnnforecast._threads import thread_scope
+    from rnnforecast.nn.threads import thread_scope
     from threadpoolctl import threadpool_info
     config = dict(batch=64, steps=48, inputs=8, hidden=64, layers=1)
     result = dict(gemm_gflops=gemm_rate(1))

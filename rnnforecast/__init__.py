@@ -1,12 +1,11 @@
 """rnnforecast: recurrent neural network forecasters with numba-compiled kernels."""
 
-__version__ = "0.1.0.dev0"
-
-from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning  # noqa: E402
-from .forecaster import RNNForecaster  # noqa: E402
-from .model_selection import backtest  # noqa: E402
-from .regressor import RNNRegressor  # noqa: E402
-from .windows import make_windows  # noqa: E402
+from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
+from ._version import __version__
+from .forecaster import RNNForecaster
+from .model_selection import backtest
+from .regressor import RNNRegressor
+from .windows import make_windows
 
 __all__ = [
     "RNNForecaster", "RNNRegressor", "backtest", "make_windows", "InconsistentVersionWarning", "SKOPS_TRUSTED_TYPES",

@@ -18,8 +18,8 @@ __all__ = ["InconsistentVersionWarning", "PersistenceMixin", "SKOPS_TRUSTED_TYPE
 SKOPS_TRUSTED_TYPES = [
     "rnnforecast.regressor.RNNRegressor",
     "rnnforecast.forecaster.RNNForecaster",
-    "rnnforecast._features.SeriesScale",
-    "rnnforecast._features.WindowSpec",
+    "rnnforecast.forecasting.features.SeriesScale",
+    "rnnforecast.forecasting.features.WindowSpec",
 ]
 
 VERSION_KEY = "_rnnforecast_version"
@@ -30,7 +30,7 @@ class InconsistentVersionWarning(UserWarning):
 
 
 def _current_version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 

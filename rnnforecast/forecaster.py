@@ -11,18 +11,18 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _output
-from ._features import NORMALIZATIONS, WindowSpec, cut_targets, cut_windows, past_values, series_scale
-from ._layout import CELLS
-from ._local import fit_local, forecast_local
-from ._panel import MISSING_POLICIES, future_index, to_panel
 from ._persistence import PersistenceMixin
-from ._seasons import choose_season, default_lookback, season_candidates
-from ._threads import thread_scope
-from ._uncertainty import SeriesForecast, UncertaintyMixin
-from .calendar import calendar_features
+from .forecasting import output as _output
+from .forecasting.calendar import calendar_features
+from .forecasting.features import NORMALIZATIONS, WindowSpec, cut_targets, cut_windows, past_values, series_scale
+from .forecasting.local import fit_local, forecast_local
+from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
+from .forecasting.seasons import choose_season, default_lookback, season_candidates
+from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
+from .nn.layout import CELLS
+from .nn.threads import thread_scope
+from .nn.training import PreparedFit, split_validation, train_jobs
 from .regressor import RNNRegressor
-from .training import PreparedFit, split_validation, train_jobs
 
 __all__ = ["RNNForecaster"]
 
@@ -331,8 +331,8 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
     def _prepare_training(self, y, X=None):
         """First half of a global fit: windows, scaling and the network's training job.
 
-        Returns a :class:`~rnnforecast.training.PreparedFit` whose job
-        :func:`~rnnforecast.training.train_jobs` trains (alone in ``fit``, or with
+        Returns a :class:`~rnnforecast.nn.training.PreparedFit` whose job
+        :func:`~rnnforecast.nn.training.train_jobs` trains (alone in ``fit``, or with
         other forecasters' jobs: per-series models and backtest refits on a GPU);
         :meth:`_complete_training` then calibrates the intervals and keeps the
         last window of each series.

@@ -11,14 +11,14 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._device import resolve_device
-from ._local import fit_together, split_series
-from ._panel import LONG_COLUMNS, _to_wide, long_times, to_panel
-from ._threads import thread_scope
 from .forecaster import RNNForecaster
+from .forecasting.local import fit_together, split_series
+from .forecasting.panel import LONG_COLUMNS, _to_wide, long_times, to_panel
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
+from .nn.device import resolve_device
+from .nn.threads import thread_scope
+from .nn.training import train_jobs
 from .regressor import RNNRegressor
-from .training import train_jobs
 
 __all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many"]
 

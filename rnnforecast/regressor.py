@@ -13,14 +13,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._device import DEVICES, resolve_device
-from ._layout import CELLS, initialize_parameters, make_layout
 from ._persistence import PersistenceMixin
-from ._threads import thread_scope
-from .losses import LOSSES
-from .network import RecurrentNetwork
-from .optimizers import OPTIMIZERS
-from .training import SCHEDULES, PreparedFit, TrainingJob, TrainingOptions, train_jobs
+from .nn.device import DEVICES, resolve_device
+from .nn.layout import CELLS, initialize_parameters, make_layout
+from .nn.losses import LOSSES
+from .nn.network import RecurrentNetwork
+from .nn.optimizers import OPTIMIZERS
+from .nn.threads import thread_scope
+from .nn.training import SCHEDULES, PreparedFit, TrainingJob, TrainingOptions, train_jobs
 
 __all__ = ["RNNRegressor"]
 
@@ -341,8 +341,8 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
         Parameters are those of :meth:`fit`; ``incremental`` makes it one epoch
         continuing the current weights (:meth:`partial_fit`). Returns a
-        :class:`~rnnforecast.training.PreparedFit` whose job
-        :func:`~rnnforecast.training.train_jobs` trains.
+        :class:`~rnnforecast.nn.training.PreparedFit` whose job
+        :func:`~rnnforecast.nn.training.train_jobs` trains.
         """
         warm = (self.warm_start or incremental) and hasattr(self, "params_")
         X, steps_from_3d = self._flatten_3d(X)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnnforecast._layout import make_layout
+from rnnforecast.nn.layout import make_layout
 
 CELLS = ["rnn", "lstm", "peephole", "gru"]
 

@@ -8,12 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnnforecast._jit import kernel
-from rnnforecast._layout import initialize_parameters, make_layout
-from rnnforecast._threads import resolve_n_threads
 from rnnforecast.kernels._activations import sigmoid, tanh
 from rnnforecast.kernels._blas import gemm
-from rnnforecast.optimizers import Adam
+from rnnforecast.kernels._jit import kernel
+from rnnforecast.nn.layout import initialize_parameters, make_layout
+from rnnforecast.nn.optimizers import Adam
+from rnnforecast.nn.threads import resolve_n_threads
 
 
 @kernel
@@ -168,7 +168,7 @@ def test_import_and_compute_without_writable_cache(tmp_path):
     cache.chmod(0o500)
     code = (
         "import numpy as np\n"
-        "from rnnforecast._jit import kernel\n"
+        "from rnnforecast.kernels._jit import kernel\n"
         "@kernel\n"
         "def f(x):\n"
         "    return x.sum()\n"
@@ -183,8 +183,8 @@ def test_import_and_compute_without_writable_cache(tmp_path):
 def test_disable_jit_runs_pure_python():
     code = (
         "import numpy as np\n"
-        "from rnnforecast._layout import make_layout, initialize_parameters\n"
-        "from rnnforecast.network import RecurrentNetwork\n"
+        "from rnnforecast.nn.layout import make_layout, initialize_parameters\n"
+        "from rnnforecast.nn.network import RecurrentNetwork\n"
         "layout = make_layout('gru', 1, 3, 1, 1)\n"
         "p = initialize_parameters(layout, np.random.default_rng(0), dtype=np.float64)\n"
         "print(RecurrentNetwork(layout).forward(p, np.ones((2, 4, 1))).shape)\n"

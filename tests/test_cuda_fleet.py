@@ -1,4 +1,4 @@
-"""Many models in one launch sequence (``rnnforecast._fleet``) against one-by-one CPU training.
+"""Many models in one launch sequence (``rnnforecast.nn.fleet``) against one-by-one CPU training.
 
 A fleet must give every model exactly what :func:`fit_network` gives it alone:
 the same epoch losses, validation losses, stop reasons, weights and Adam moments.
@@ -15,11 +15,11 @@ from numba import cuda
 from sklearn.exceptions import ConvergenceWarning
 
 from rnnforecast import RNNForecaster, RNNRegressor
-from rnnforecast._fleet import _layout_maps, fleet_key
-from rnnforecast._layout import initialize_parameters, make_layout
 from rnnforecast.kernels._recurrent import GRU_SPLIT, SUMMED, pack_weights, packed_rows, unpack_gradients
-from rnnforecast.network import RecurrentNetwork
-from rnnforecast.training import TrainingJob, train_jobs
+from rnnforecast.nn.fleet import _layout_maps, fleet_key
+from rnnforecast.nn.layout import initialize_parameters, make_layout
+from rnnforecast.nn.network import RecurrentNetwork
+from rnnforecast.nn.training import TrainingJob, train_jobs
 
 pytestmark = [pytest.mark.cuda, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 needs_cuda = pytest.mark.skipif(not cuda.is_available(), reason="no CUDA device and NUMBA_ENABLE_CUDASIM is not set")
@@ -28,7 +28,7 @@ needs_cuda = pytest.mark.skipif(not cuda.is_available(), reason="no CUDA device 
 @pytest.fixture
 def fleet_sizes(monkeypatch):
     """The number of models of every fleet trained during the test, in order."""
-    import rnnforecast._fleet as fleet
+    import rnnforecast.nn.fleet as fleet
 
     sizes, real = [], fleet._train_fleet
     monkeypatch.setattr(fleet, "_train_fleet", lambda jobs: sizes.append(len(jobs)) or real(jobs))
@@ -158,7 +158,7 @@ def test_a_diverging_model_stops_alone_and_keeps_finite_weights():
 
 @needs_cuda
 def test_fleets_split_to_fit_the_device_memory(monkeypatch, fleet_sizes):
-    import rnnforecast._fleet as fleet
+    import rnnforecast.nn.fleet as fleet
 
     sizes = fleet_sizes
     monkeypatch.setattr(fleet, "_SCRATCH_SHARE", 1e-12)  # room for one model per fleet

@@ -15,7 +15,9 @@ from rnnforecast.kernels._recurrent import GRU_SPLIT, SUMMED, pack_weights, pack
 if not cuda.is_available():  # pragma: no cover - depends on the machine
     pytest.skip("no CUDA device and NUMBA_ENABLE_CUDASIM is not set", allow_module_level=True)
 
-from rnnforecast.kernels import cuda_recurrent  # noqa: E402
+from rnnforecast.kernels import get_kernels  # noqa: E402
+
+cuda_recurrent = get_kernels("cuda")  # the CUDA twins of every CPU kernel
 
 pytestmark = [pytest.mark.cuda, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 SIMULATED = bool(config.ENABLE_CUDASIM)
@@ -124,7 +126,7 @@ def test_regressor_trains_the_same_on_cuda_as_on_cpu(cell):
 def test_two_layer_network_on_cuda_matches_cpu(cell, return_sequences):
     from conftest import initial_state, random_network
 
-    from rnnforecast.network import RecurrentNetwork
+    from rnnforecast.nn.network import RecurrentNetwork
 
     rng = np.random.default_rng(13)
     layout, params = random_network(cell, 2, 3, 2, 2, rng)

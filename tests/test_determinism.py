@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from conftest import CELLS
 
-from rnnforecast import _threads
-from rnnforecast._layout import initialize_parameters, make_layout
-from rnnforecast._threads import thread_scope
-from rnnforecast.network import RecurrentNetwork
-from rnnforecast.optimizers import Adam
-from rnnforecast.training import train_step
+from rnnforecast.nn import threads as _threads
+from rnnforecast.nn.layout import initialize_parameters, make_layout
+from rnnforecast.nn.network import RecurrentNetwork
+from rnnforecast.nn.optimizers import Adam
+from rnnforecast.nn.threads import thread_scope
+from rnnforecast.nn.training import train_step
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_kernels_really_run_on_several_threads(always_parallel, monkeypatch):
 
         return original(recording, args, n_chunks, work)
 
-    monkeypatch.setattr("rnnforecast._layers.run_chunks", spy)
+    monkeypatch.setattr("rnnforecast.nn.layers.run_chunks", spy)
     _train("gru", 2, np.float32)
     assert len(seen) == 2
 

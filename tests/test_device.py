@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnforecast import RNNForecaster, RNNRegressor, _device
+from rnnforecast import RNNForecaster, RNNRegressor
+from rnnforecast.nn import device as _device
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+import rnnforecast.nn.training
 import rnnforecast.regressor
-import rnnforecast.training
-from rnnforecast import RNNRegressor, _threads
+from rnnforecast import RNNRegressor
+from rnnforecast.nn import threads as _threads
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -91,7 +92,7 @@ def test_thread_settings_restored_after_a_failing_fit(monkeypatch):
         assert _threads.current_threads() == min(2, os.cpu_count())
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rnnforecast.training, "fit_network", explode)
+    monkeypatch.setattr(rnnforecast.nn.training, "fit_network", explode)
     rng = np.random.default_rng(0)
     with pytest.raises(RuntimeError, match="boom"):
         RNNRegressor(n_jobs=2).fit(rng.normal(size=(10, 4)), rng.normal(size=10))
@@ -102,7 +103,8 @@ DETERMINISM_SCRIPT = """
 import hashlib, sys, warnings
 warnings.simplefilter("ignore")
 import numpy as np
-from rnnforecast import RNNForecaster, _threads
+from rnnforecast import RNNForecaster
+from rnnforecast.nn import threads as _threads
 from rnnforecast.datasets import load_weather
 _threads.MIN_PARALLEL_WORK = 0  # split every kernel call across the threads, however small
 series = load_weather("daily")["temp_max"].iloc[-500:]

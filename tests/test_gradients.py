@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import CELLS, initial_state, random_network
 
-from rnnforecast.network import RecurrentNetwork
+from rnnforecast.nn.network import RecurrentNetwork
 
 EPS = 1e-6
 

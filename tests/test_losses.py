@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnforecast.losses import LOSSES
+from rnnforecast.nn.losses import LOSSES
 
 OPTIONS = {"squared_error": {}, "absolute_error": {}, "huber": {"delta": 0.7}, "pinball": {"quantile": 0.8}}
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-import rnnforecast
+import rnnforecast._version
 from rnnforecast import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning, RNNForecaster, RNNRegressor
 from rnnforecast.kernels import cpu_gru, cpu_lstm
 
@@ -50,7 +50,7 @@ def test_forecaster_round_trip_keeps_index_and_intervals(models):
 @pytest.mark.parametrize("kind", ["regressor", "forecaster"])
 def test_version_mismatch_warns_on_load(models, kind, monkeypatch):
     model, _ = models[kind]
-    monkeypatch.setattr(rnnforecast, "__version__", "0.0.1")
+    monkeypatch.setattr(rnnforecast._version, "__version__", "0.0.1")
     payload = pickle.dumps(model)
     monkeypatch.undo()
     with pytest.warns(InconsistentVersionWarning, match="saved by rnnforecast 0.0.1"):

@@ -5,7 +5,7 @@ import pytest
 from conftest import CELLS, initial_state, random_network
 from naive import network_forward
 
-from rnnforecast.network import RecurrentNetwork
+from rnnforecast.nn.network import RecurrentNetwork
 
 
 @pytest.mark.parametrize("cell", CELLS)

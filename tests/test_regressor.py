@@ -252,7 +252,7 @@ def test_lbfgs_fits_a_small_problem():
 
 
 def test_each_partial_fit_call_draws_a_new_shuffle(monkeypatch):
-    import rnnforecast.training as module
+    import rnnforecast.nn.training as module
 
     states, real = [], module.fit_network
 

@@ -8,9 +8,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from rnnforecast import RNNForecaster, RNNRegressor
-from rnnforecast._layout import initialize_parameters, make_layout
-from rnnforecast.network import RecurrentNetwork
-from rnnforecast.training import fit_network
+from rnnforecast.nn.layout import initialize_parameters, make_layout
+from rnnforecast.nn.network import RecurrentNetwork
+from rnnforecast.nn.training import fit_network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -6,7 +6,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from naive import network_forward
 
-from rnnforecast.network import RecurrentNetwork
+from rnnforecast.nn.network import RecurrentNetwork
 
 shapes = st.fixed_dictionaries(
     {

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import initial_state, random_network
 
-from rnnforecast.network import RecurrentNetwork
+from rnnforecast.nn.network import RecurrentNetwork
 
 torch = pytest.importorskip("torch")
 
@@ -130,7 +130,7 @@ def test_peephole_matches_torch_autograd(num_layers):
 
 
 def test_adam_matches_torch_optim():
-    from rnnforecast.optimizers import Adam
+    from rnnforecast.nn.optimizers import Adam
 
     rng = np.random.default_rng(60)
     params = rng.standard_normal(50)
@@ -164,7 +164,7 @@ def test_adam_matches_torch_optim():
     ],
 )
 def test_sgd_and_rmsprop_match_torch_optim(name, ours, theirs):
-    from rnnforecast.optimizers import OPTIMIZERS
+    from rnnforecast.nn.optimizers import OPTIMIZERS
 
     rng = np.random.default_rng(61)
     params = rng.standard_normal(40)
@@ -181,7 +181,7 @@ def test_sgd_and_rmsprop_match_torch_optim(name, ours, theirs):
 
 
 def test_clip_grad_norm_matches_torch():
-    from rnnforecast.optimizers import clip_grad_norm
+    from rnnforecast.nn.optimizers import clip_grad_norm
 
     rng = np.random.default_rng(62)
     g = rng.standard_normal(30) * 5

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from rnnforecast._layout import initialize_parameters, make_layout
-from rnnforecast.network import RecurrentNetwork
-from rnnforecast.training import SCHEDULES, fit_network
+from rnnforecast.nn.layout import initialize_parameters, make_layout
+from rnnforecast.nn.network import RecurrentNetwork
+from rnnforecast.nn.training import SCHEDULES, fit_network
 
 
 def _windows(series, lookback):

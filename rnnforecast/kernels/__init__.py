@@ -24,7 +24,7 @@ def get_kernels(device: str) -> SimpleNamespace:
     Parameters
     ----------
     device : {"cpu", "cuda"}
-        A device already resolved by :func:`rnnforecast._device.resolve_device`.
+        A device already resolved by :func:`rnnforecast.nn.device.resolve_device`.
 
     Returns
     -------
@@ -33,9 +33,9 @@ def get_kernels(device: str) -> SimpleNamespace:
         ``lstm_forward``, ``lstm_backward``, ``gru_forward``, ``gru_backward``.
     """
     if device == "cuda":
-        from . import cuda_recurrent
+        from . import cuda_gru, cuda_lstm, cuda_rnn
 
-        modules = [cuda_recurrent] * len(_RECURRENT)
+        modules = [cuda_rnn, cuda_rnn, cuda_lstm, cuda_lstm, cuda_gru, cuda_gru]
     elif device == "cpu":
         from . import cpu_gru, cpu_lstm, cpu_rnn
 

@@ -30,11 +30,11 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from .._jit import OVERLOAD_OPTIONS
+from ._jit import OVERLOAD_OPTIONS
 
 __all__ = ["tanh", "sigmoid", "relu", "fast_tanh", "fast_sigmoid", "like"]
 
-# The approximation's constants, shared with the CUDA twins (kernels/cuda_recurrent.py).
+# The approximation's constants, shared with the CUDA twins (kernels/_cuda_recurrent.py).
 TANH_CLAMP = 9.0
 TANH_P = (
     1.0,

@@ -25,7 +25,7 @@ from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .._jit import kernel
+from ._jit import kernel
 
 __all__ = ["gemm", "NO_TRANS", "TRANS"]
 

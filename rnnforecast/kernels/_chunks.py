@@ -8,13 +8,13 @@ Samples past ``N`` in the last chunk are zero padding.
 
 from __future__ import annotations
 
-from .._jit import kernel
 from ._activations import like
+from ._jit import kernel
 
 __all__ = ["MAX_CHUNK_WIDTH", "sequences_to_chunks", "chunks_to_sequences", "states_to_chunks", "chunks_to_states"]
 
 #: Most samples per batch chunk, for the CPU kernels and the fused CUDA fleet alike (the split of a
-#: batch into chunks is :func:`rnnforecast.network.chunk_plan`).
+#: batch into chunks is :func:`rnnforecast.nn.network.chunk_plan`).
 MAX_CHUNK_WIDTH = 32
 
 

@@ -41,8 +41,8 @@ Layer parameters (a contiguous slice of the flat buffer, PyTorch layout)::
 
 from __future__ import annotations
 
-from .._jit import kernel
 from ._blas import NO_TRANS, TRANS, gemm
+from ._jit import kernel
 
 __all__ = [
     "SUMMED",

@@ -16,8 +16,8 @@ backward reads instead of recomputing them.
 
 from __future__ import annotations
 
-from .._jit import kernel
 from ._activations import like, sigmoid, tanh
+from ._jit import kernel
 from ._recurrent import (
     carry_gradients,
     load_sequence,

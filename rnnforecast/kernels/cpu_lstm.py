@@ -21,8 +21,8 @@ layouts and the packed weight matrix ``W (4H, I+H+1)``: see
 
 from __future__ import annotations
 
-from .._jit import kernel
 from ._activations import like, sigmoid, tanh
+from ._jit import kernel
 from ._recurrent import (
     carry_gradients,
     layer_offsets,

@@ -12,9 +12,9 @@ The derivative of the activation is taken from the stored output
 
 from __future__ import annotations
 
-from .._jit import kernel
 from ._activations import like, tanh
 from ._activations import relu as relu_function
+from ._jit import kernel
 from ._recurrent import (
     carry_gradients,
     load_sequence,

@@ -27,7 +27,7 @@ parameters per model, ``S`` steps of the plan, ``N`` windows of all models)::
     x_all (N, T, I)   y_all (N, O)   w_all (N,)
     plan_index (S, M, batch)  plan_count (S, M)  plan_scale (S, M)  plan_weight (S, M)
 
-Cells are the codes of :mod:`rnnforecast.kernels.cuda_recurrent` (peephole LSTMs
+Cells are the codes of :mod:`rnnforecast.kernels._cuda_recurrent` (peephole LSTMs
 are not fused). This module imports ``numba.cuda`` and is loaded only for
 ``device="cuda"``.
 """
@@ -39,7 +39,7 @@ import math
 from numba import cuda, float64
 
 from ._chunks import MAX_CHUNK_WIDTH
-from .cuda_recurrent import LSTM, MAX_THREADS, _backward_steps, _fill, _forward_steps, threads_for
+from ._cuda_recurrent import LSTM, MAX_THREADS, backward_steps, fill, forward_steps, threads_for
 
 __all__ = ["SQUARED", "ABSOLUTE", "HUBER", "PINBALL", "fleet_pack", "fleet_step", "fleet_update", "chunk_split"]
 
@@ -48,7 +48,7 @@ SQUARED, ABSOLUTE, HUBER, PINBALL = 0, 1, 2, 3
 
 @cuda.jit(device=True)
 def chunk_split(n):
-    """``(chunks, width)`` of ``n`` windows, as :func:`rnnforecast.network.chunk_plan` splits them."""
+    """``(chunks, width)`` of ``n`` windows, as :func:`rnnforecast.nn.network.chunk_plan` splits them."""
     chunks = (n + MAX_CHUNK_WIDTH - 1) // MAX_CHUNK_WIDTH
     return chunks, (n + chunks - 1) // chunks
 
@@ -140,9 +140,9 @@ def _fleet_step(cell, exact, head, packed, params, x_all, y_all, w_all, plan_ind
         _load_layer(k, m, c, n, width, x_all, plan_index, s, layer_stacked, below, tid, n_threads)
         layer_cells = cells[m, :, k, :, :, :width]
         if cell == LSTM:
-            _fill(layer_cells[:, 0], c, 0.0, tid, n_threads)
+            fill(layer_cells[:, 0], c, 0.0, tid, n_threads)
         cuda.syncthreads()
-        _forward_steps(cell, model, 0, packed[m, k, :rows, :depth], exact, layer_stacked, gates[m, :, k, :, :, :width],
+        forward_steps(cell, model, 0, packed[m, k, :rows, :depth], exact, layer_stacked, gates[m, :, k, :, :, :width],
                        layer_cells, ys[m, :, k, :, :, :width], c, tid, n_threads)  # fmt: skip
 
     # Linear head on h_T of the top layer, then the loss and its gradient.
@@ -196,7 +196,7 @@ def _fleet_step(cell, exact, head, packed, params, x_all, y_all, w_all, plan_ind
         inputs = n_inputs if k == 0 else hidden
         depth = inputs + hidden + 1
         dy = zero_dy[:, :, :, :width] if k == n_layers - 1 else dys[m, :, (k + 1) % 2, :, :, :width]
-        _backward_steps(cell, model, 0, packed[m, k, :rows, :depth], exact, stacked[m, :, k, :, :depth, :width],
+        backward_steps(cell, model, 0, packed[m, k, :rows, :depth], exact, stacked[m, :, k, :, :depth, :width],
                         gates[m, :, k, :, :, :width], cells[m, :, k, :, :, :width], ys[m, :, k, :, :, :width], dy,
                         k > 0, d_gates[m, :, :, :width], d_stacked[m, :, :depth, :width],
                         weight_parts[m, :, k, :, :depth], d_gates[m, :, :, :width],
@@ -214,7 +214,7 @@ def fleet_step(cell, exact, head, packed, params, data, plan, s, loss, train, st
 
     ``data`` is ``(x_all, y_all, w_all)``, ``plan`` is ``(index, count, scale)``,
     ``loss`` is ``(code, quantiles, delta)`` and ``scratch`` the dict of
-    per-(model, chunk) buffers shaped by :func:`rnnforecast._fleet._scratch_shapes`.
+    per-(model, chunk) buffers shaped by :func:`rnnforecast.nn.fleet._scratch_shapes`.
     """
     x_all, y_all, w_all = data
     index, count, scale = plan

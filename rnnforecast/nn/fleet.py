@@ -1,6 +1,6 @@
 """The CUDA backend of the training engine: many same-shaped networks trained at once (a fleet).
 
-:func:`rnnforecast.training.train_jobs` hands every job whose network runs on
+:func:`rnnforecast.nn.training.train_jobs` hands every job whose network runs on
 CUDA to :func:`train_cuda_jobs`. Jobs of the same shape and schedule (the same
 :func:`fleet_key`) form a *fleet* trained together by
 :mod:`rnnforecast.kernels.cuda_fleet`: every step of every model is two launches,
@@ -8,10 +8,10 @@ and the data, weights, gradients, Adam moments and epoch losses stay on the
 device. Per epoch only the batch plan goes up and the epoch losses (plus
 validation forecasts, with early stopping) come back.
 
-A fleet reproduces :func:`~rnnforecast.training.fit_network` model by model:
+A fleet reproduces :func:`~rnnforecast.nn.training.fit_network` model by model:
 the same shuffles from each job's generator, the same zero-weight batch
 skipping, loss weighting, gradient clipping and Adam, and the same
-:class:`~rnnforecast.training.EpochBookkeeper` for schedules, early stopping,
+:class:`~rnnforecast.nn.training.EpochBookkeeper` for schedules, early stopping,
 divergence and warnings. Models may differ in data (length, sample weights),
 seed, learning rate, weight decay and clipping norm; they share the network
 shape, loss, batch size, epoch budget and stopping rule. Peephole LSTMs,
@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .kernels._chunks import MAX_CHUNK_WIDTH
+from ..kernels._chunks import MAX_CHUNK_WIDTH
 from .optimizers import Adam
 from .training import EpochBookkeeper, _restore_finite, new_optimizer, split_validation, validation_loss
 
@@ -36,7 +36,7 @@ _SCRATCH_SHARE = 0.5  # most of the free device memory one fleet's buffers may t
 
 
 def _cell_code(network):
-    from .kernels.cuda_recurrent import GRU, LSTM, RNN_RELU, RNN_TANH
+    from ..kernels._cuda_recurrent import GRU, LSTM, RNN_RELU, RNN_TANH
 
     layer = network.layers[0]
     name = network.layout.cell.name
@@ -85,7 +85,7 @@ def train_cuda_jobs(jobs: list) -> list:
     Returns
     -------
     results : list
-        A :class:`~rnnforecast.training.TrainingResult` for every job trained
+        A :class:`~rnnforecast.nn.training.TrainingResult` for every job trained
         here, None for the others (left to ``fit_network``).
     """
     results = [None] * len(jobs)
@@ -200,7 +200,7 @@ class Fleet:
     def __init__(self, jobs):
         from numba import cuda
 
-        from .kernels import cuda_fleet
+        from ..kernels import cuda_fleet
 
         self.cuda, self.kernels = cuda, cuda_fleet
         first = jobs[0]

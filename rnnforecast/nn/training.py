@@ -1,6 +1,6 @@
 """The training engine: mini-batches, optimizer, schedule, early stopping, guards.
 
-Plain NumPy orchestration over :class:`~rnnforecast.network.RecurrentNetwork`.
+Plain NumPy orchestration over :class:`~rnnforecast.nn.network.RecurrentNetwork`.
 The estimators describe each model to train as a :class:`TrainingJob` (network,
 initial weights, scaled windows, random generator and one typed
 :class:`TrainingOptions`) and hand a list of them to :func:`train_jobs`, the one
@@ -9,7 +9,7 @@ road for every device:
 * CPU jobs (and CUDA jobs the fused kernels do not cover) train one by one with
   :func:`fit_network`;
 * CUDA jobs that share a shape and schedule train together in a fleet, the
-  CUDA backend :mod:`rnnforecast._fleet` (imported only when such jobs exist).
+  CUDA backend :mod:`rnnforecast.nn.fleet` (imported only when such jobs exist).
 
 Both engines keep each model's epochs with the same :class:`EpochBookkeeper`
 (losses, early stopping, schedule, best epoch, divergence and warnings), so a
@@ -53,7 +53,7 @@ def train_step(
     x : ndarray (N, T, I)
     y : ndarray, shape of the network output
     loss : str, default="squared_error"
-        Name in :data:`rnnforecast.losses.LOSSES`.
+        Name in :data:`rnnforecast.nn.losses.LOSSES`.
     loss_options : dict, optional
         Extra arguments of the loss (``delta``, ``quantile``).
     sample_weight : ndarray (N,), optional
@@ -163,7 +163,7 @@ class TrainingOptions:
     Attributes
     ----------
     loss : str, default="squared_error"
-        Name in :data:`rnnforecast.losses.LOSSES`.
+        Name in :data:`rnnforecast.nn.losses.LOSSES`.
     loss_options : dict or None, default=None
         Extra arguments of the loss (``delta``, ``quantile``).
     optimizer : {"adam", "sgd", "rmsprop", "lbfgs"} or optimizer object, default="adam"
@@ -298,7 +298,7 @@ def train_jobs(jobs: list) -> list:
     """Train every job; returns their :class:`TrainingResult` in order.
 
     Jobs whose networks run on CUDA and share a fleet key train together in
-    fleets (:func:`rnnforecast._fleet.train_cuda_jobs`); every other job trains
+    fleets (:func:`rnnforecast.nn.fleet.train_cuda_jobs`); every other job trains
     with :func:`fit_network`. Either way each job's ``params`` end up trained in
     place.
 
@@ -313,7 +313,7 @@ def train_jobs(jobs: list) -> list:
     """
     results = [None] * len(jobs)
     if any(job.network.device == "cuda" for job in jobs):
-        from ._fleet import train_cuda_jobs
+        from .fleet import train_cuda_jobs
 
         results = train_cuda_jobs(jobs)
     for i, job in enumerate(jobs):

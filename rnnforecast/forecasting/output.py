@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._panel import LONG_COLUMNS, check_same_time_kind, series_exog
+from .panel import LONG_COLUMNS, check_same_time_kind, series_exog
 
 __all__ = ["Tail", "future_exog", "point_frame", "quantile_frame", "interval_frame", "interval_from_quantiles"]
 

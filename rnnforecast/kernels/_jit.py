@@ -87,7 +87,7 @@ def kernel(function=None, *, fastmath: bool = True, inline: bool = False):
 
     Examples
     --------
-    >>> from rnnforecast._jit import kernel
+    >>> from rnnforecast.kernels._jit import kernel
     >>> @kernel
     ... def add_one(x):
     ...     return x + 1

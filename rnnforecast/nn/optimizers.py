@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels._optimizers import adam_update
+from ..kernels._optimizers import adam_update
 
 __all__ = ["Adam", "SGD", "RMSprop", "clip_grad_norm", "OPTIMIZERS"]
 

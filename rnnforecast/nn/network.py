@@ -17,15 +17,15 @@ import math
 
 import numpy as np
 
-from ._layers import LAYERS
-from ._layout import ParameterLayout
-from .kernels._chunks import (
+from ..kernels._chunks import (
     MAX_CHUNK_WIDTH,
     chunks_to_sequences,
     chunks_to_states,
     sequences_to_chunks,
     states_to_chunks,
 )
+from .layers import LAYERS
+from .layout import ParameterLayout
 
 __all__ = ["RecurrentNetwork", "chunk_plan", "MAX_CHUNK_WIDTH"]
 
@@ -69,12 +69,12 @@ class RecurrentNetwork:
     max_chunk_width : int, default=32
         Most samples per batch chunk.
     device : {"cpu", "cuda"}, default="cpu"
-        Where the recurrent kernels run (see :mod:`rnnforecast._device`).
+        Where the recurrent kernels run (see :mod:`rnnforecast.nn.device`).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from rnnforecast._layout import make_layout, initialize_parameters
+    >>> from rnnforecast.nn.layout import make_layout, initialize_parameters
     >>> layout = make_layout("gru", input_size=1, hidden_size=8, num_layers=2, output_size=3)
     >>> params = initialize_parameters(layout, np.random.default_rng(0))
     >>> net = RecurrentNetwork(layout)

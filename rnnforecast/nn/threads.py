@@ -119,7 +119,7 @@ def thread_scope(n_jobs: int | None = None):
 
     Examples
     --------
-    >>> from rnnforecast._threads import current_threads, thread_scope
+    >>> from rnnforecast.nn.threads import current_threads, thread_scope
     >>> with thread_scope(2) as n_threads:
     ...     current_threads() == n_threads
     True

@@ -8,7 +8,7 @@ cluster unchanged; each clone keeps the user's ``random_state``, so results do
 not depend on where or in which order the tasks run.
 
 With ``device="cuda"`` the per-series networks train together instead: every
-clone prepares its windows, the jobs go to :func:`rnnforecast._fleet.train_jobs`,
+clone prepares its windows, the jobs go to :func:`rnnforecast.nn.fleet.train_jobs`,
 which trains same-shaped networks in one fused launch sequence (a fleet), and
 every clone then calibrates its intervals. The models are the ones the separate
 fits would give (same seeds, same shuffles), computed at once.
@@ -20,9 +20,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._device import resolve_device
-from ._panel import LONG_COLUMNS, long_times, series_exog
-from .training import train_jobs
+from ..nn.device import resolve_device
+from ..nn.training import train_jobs
+from .panel import LONG_COLUMNS, long_times, series_exog
 
 __all__ = ["split_series", "fit_local", "fit_together", "forecast_local"]
 

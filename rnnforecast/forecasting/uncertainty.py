@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from . import _output
+from . import output as _output
 
 __all__ = ["UncertaintyMixin", "SeriesForecast", "conformal_width"]
 

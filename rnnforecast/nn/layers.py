@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._threads import run_chunks
-from .kernels import get_kernels
-from .kernels._recurrent import GRU_SPLIT, SUMMED, finish_gradients, layer_offsets, pack_weights, packed_rows
-from .kernels.cpu_lstm import finish_peephole_gradients
+from ..kernels import get_kernels
+from ..kernels._recurrent import GRU_SPLIT, SUMMED, finish_gradients, layer_offsets, pack_weights, packed_rows
+from ..kernels.cpu_lstm import finish_peephole_gradients
+from .threads import run_chunks
 
 __all__ = ["LAYERS", "RecurrentLayer"]
 

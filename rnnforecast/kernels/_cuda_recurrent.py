@@ -1,10 +1,11 @@
-"""CUDA twins of the recurrent CPU kernels (numba.cuda), with the same arguments and array layouts.
+"""Device functions shared by the CUDA twins of the recurrent kernels (the twin of ``_recurrent.py``).
 
-Each public function here takes exactly the arguments of its CPU twin in
-``cpu_rnn``, ``cpu_lstm`` and ``cpu_gru`` (chunk layout ``(C, T, F, B)``, packed
-weights ``W = [W_ih | W_hh | b]``; see :mod:`rnnforecast.kernels._recurrent`) and
-fills the same output buffers, which may be device arrays or host arrays
-(numba copies host arrays to the device and back).
+The CUDA kernels (``cuda_rnn``, ``cuda_lstm``, ``cuda_gru``, file for file the
+twins of ``cpu_rnn``, ``cpu_lstm``, ``cpu_gru``) and the fused many-models
+kernels of ``cuda_fleet`` are built from the device functions here: the
+activations (the CPU kernels' rational approximation), the per-step GEMMs, and
+one cell-forward, cell-backward and step loop per phase, switched by a cell
+code (``RNN_TANH``, ``RNN_RELU``, ``LSTM``, ``PEEPHOLE``, ``GRU``).
 
 One thread block runs one batch chunk through all its time steps (a persistent
 launch: the step loop is inside the kernel). Per step the block computes the
@@ -15,10 +16,10 @@ with the same two GEMMs as the CPU (``dW += dG S_t^T`` and ``dS = W^T dG``),
 each thread owning fixed output elements, so every sum is taken in the same
 order on every run: results are deterministic.
 
-This module imports ``numba.cuda`` and is imported only when a CUDA device is
-requested (``rnnforecast._device``); CPU-only installs never load it. Under
-``NUMBA_ENABLE_CUDASIM=1`` it runs on numba's CUDA simulator, which is how CI
-tests it against the CPU kernels.
+These modules import ``numba.cuda`` and are imported only when a CUDA device is
+requested (:func:`rnnforecast.kernels.get_kernels`); CPU-only installs never
+load them. Under ``NUMBA_ENABLE_CUDASIM=1`` they run on numba's CUDA simulator,
+which is how CI tests them against the CPU kernels.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from numba import cuda
 from ._activations import TANH_CLAMP as _CLAMP
 from ._activations import TANH_P as _P
 from ._activations import TANH_Q as _Q
-from ._recurrent import layer_offsets
 
 __all__ = [
-    "rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
-    "threads_for",
+    "MAX_THREADS", "RNN_TANH", "RNN_RELU", "LSTM", "PEEPHOLE", "GRU", "threads_for", "load_sequence", "copy_state",
+    "fill", "forward_steps", "backward_steps",
 ]  # fmt: skip
 
 MAX_THREADS = 256
@@ -66,7 +66,7 @@ def _sigmoid(x, exact):
 
 # ------------------------------------------------------------- shared pieces
 @cuda.jit(device=True)
-def _load_sequence(x, h0, stacked, c, tid, n_threads):
+def load_sequence(x, h0, stacked, c, tid, n_threads):
     steps, input_size, width = x.shape[1], x.shape[2], x.shape[3]
     hidden = h0.shape[1]
     ones_row = input_size + hidden
@@ -142,14 +142,14 @@ def _reverse_step_products(packed, stacked, d_gates, c, t, input_size, accumulat
 
 
 @cuda.jit(device=True)
-def _copy_state(source, target, c, tid, n_threads):
+def copy_state(source, target, c, tid, n_threads):
     hidden, width = source.shape[1], source.shape[2]
     for e in range(tid, hidden * width, n_threads):
         target[c, e // width, e % width] = source[c, e // width, e % width]
 
 
 @cuda.jit(device=True)
-def _fill(target, c, value, tid, n_threads):
+def fill(target, c, value, tid, n_threads):
     """``target[c, :, :] = value``."""
     rows, width = target.shape[1], target.shape[2]
     for e in range(tid, rows * width, n_threads):
@@ -209,7 +209,7 @@ def _cell_forward(cell, params, peep, exact, stacked, gates, cells, y, c, t, tid
 
 
 @cuda.jit(device=True)
-def _forward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, c, tid, n_threads):
+def forward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, c, tid, n_threads):
     """Every step of chunk ``c`` once ``stacked[c]`` holds the inputs, the ones row and ``h0``."""
     for t in range(y.shape[1]):
         _step_product(packed, stacked, gates, c, t, tid, n_threads)
@@ -271,7 +271,7 @@ def _cell_backward(cell, params, peep, exact, stacked, gates, cells, y, dy, d_ga
 
 
 @cuda.jit(device=True)
-def _backward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, dy, need_dx, d_gates, d_stacked,
+def backward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, dy, need_dx, d_gates, d_stacked,
                     weight_parts, peep_sums, dx, dh, dc, c, tid, n_threads):  # fmt: skip
     """Every step of chunk ``c`` in reverse once ``dh`` (and ``dc``) hold the gradients of the final state."""
     input_size = stacked.shape[2] - dh.shape[1] - 1
@@ -280,127 +280,3 @@ def _backward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y,
                        tid, n_threads)  # fmt: skip
         _reverse_step_products(packed, stacked, d_gates, c, t, input_size, cell == GRU, need_dx, weight_parts,
                                d_stacked, dh, dx, tid, n_threads)  # fmt: skip
-
-
-# ------------------------------------------------------------------ Elman RNN
-@cuda.jit
-def _rnn_forward(packed, x, h0, cell, exact, stacked, gates, y, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    _load_sequence(x, h0, stacked, c, tid, n_threads)
-    cuda.syncthreads()
-    _forward_steps(cell, packed[0], 0, packed, exact, stacked, gates, y, y, c, tid, n_threads)
-
-
-def rnn_forward(packed, x, h0, relu, exact, stacked, gates, y, first, stop):
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_forward` (same arguments and outputs)."""
-    if stop > first:
-        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
-        cell = RNN_RELU if relu else RNN_TANH
-        _rnn_forward[stop - first, threads](packed, x, h0, cell, exact, stacked, gates, y, first)
-
-
-@cuda.jit
-def _rnn_backward(packed, cell, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    _copy_state(dh_last, dh0, c, tid, n_threads)
-    cuda.syncthreads()
-    _backward_steps(cell, packed[0], 0, packed, False, stacked, y, y, y, dy, need_dx, d_gates, d_stacked,
-                    weight_parts, d_gates, dx, dh0, dh0, c, tid, n_threads)  # fmt: skip
-
-
-def rnn_backward(packed, relu, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
-                 stop):  # fmt: skip
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_rnn.rnn_backward`."""
-    if stop > first:
-        threads = threads_for(packed.shape[0], packed.shape[1], y.shape[3])
-        cell = RNN_RELU if relu else RNN_TANH
-        _rnn_backward[stop - first, threads](
-            packed, cell, stacked, y, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first
-        )
-
-
-# ----------------------------------------------------------------------- LSTM
-@cuda.jit
-def _lstm_forward(params, peep, packed, x, h0, c0, cell, exact, stacked, gates, cells, y, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    _load_sequence(x, h0, stacked, c, tid, n_threads)
-    _copy_state(c0, cells[:, 0], c, tid, n_threads)
-    cuda.syncthreads()
-    _forward_steps(cell, params, peep, packed, exact, stacked, gates, cells, y, c, tid, n_threads)
-
-
-def lstm_forward(params, packed, x, h0, c0, peephole, exact, stacked, gates, cells, y, first, stop):
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_forward` (same arguments and outputs)."""
-    if stop > first:
-        peep = layer_peephole(x.shape[2], h0.shape[1]) if peephole else 0
-        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
-        cell = PEEPHOLE if peephole else LSTM
-        _lstm_forward[stop - first, threads](params, peep, packed, x, h0, c0, cell, exact, stacked, gates, cells,
-                                             y, first)  # fmt: skip
-
-
-def layer_peephole(input_size, hidden):
-    """Offset of the peephole weights in a layer's parameters (after the four PyTorch tensors)."""
-    return layer_offsets(4 * hidden, input_size, hidden)[4]
-
-
-@cuda.jit
-def _lstm_backward(params, peep, packed, cell, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
-                   d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first):  # fmt: skip
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    _copy_state(dh_last, dh0, c, tid, n_threads)
-    _copy_state(dc_last, dc0, c, tid, n_threads)
-    if cell == PEEPHOLE:
-        _fill(peep_sums, c, 0.0, tid, n_threads)
-    cuda.syncthreads()
-    _backward_steps(cell, params, peep, packed, exact, stacked, gates, cells, dy, dy, need_dx, d_gates, d_stacked,
-                    weight_parts, peep_sums, dx, dh0, dc0, c, tid, n_threads)  # fmt: skip
-
-
-def lstm_backward(params, packed, peephole, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
-                  d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first, stop):  # fmt: skip
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_lstm.lstm_backward`."""
-    if stop > first:
-        hidden = dh0.shape[1]
-        peep = layer_peephole(stacked.shape[2] - hidden - 1, hidden) if peephole else 0
-        threads = threads_for(packed.shape[0], packed.shape[1], dh0.shape[2])
-        cell = PEEPHOLE if peephole else LSTM
-        _lstm_backward[stop - first, threads](
-            params, peep, packed, cell, exact, stacked, gates, cells, dy, dh_last, dc_last, need_dx,
-            d_gates, d_stacked, weight_parts, peep_sums, dx, dh0, dc0, first,
-        )  # fmt: skip
-
-
-# ------------------------------------------------------------------------ GRU
-@cuda.jit
-def _gru_forward(packed, x, h0, exact, stacked, gates, y, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    _load_sequence(x, h0, stacked, c, tid, n_threads)
-    cuda.syncthreads()
-    _forward_steps(GRU, packed[0], 0, packed, exact, stacked, gates, y, y, c, tid, n_threads)
-
-
-def gru_forward(packed, x, h0, exact, stacked, gates, y, first, stop):
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_gru.gru_forward` (same arguments and outputs)."""
-    if stop > first:
-        threads = threads_for(packed.shape[0], packed.shape[1], x.shape[3])
-        _gru_forward[stop - first, threads](packed, x, h0, exact, stacked, gates, y, first)
-
-
-@cuda.jit
-def _gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first):
-    c, tid, n_threads = first + cuda.blockIdx.x, cuda.threadIdx.x, cuda.blockDim.x
-    _copy_state(dh_last, dh0, c, tid, n_threads)
-    cuda.syncthreads()
-    _backward_steps(GRU, packed[0], 0, packed, False, stacked, gates, dy, dy, dy, need_dx, d_gates, d_stacked,
-                    weight_parts, d_gates, dx, dh0, dh0, c, tid, n_threads)  # fmt: skip
-
-
-def gru_backward(packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first,
-                 stop):  # fmt: skip
-    """CUDA twin of :func:`rnnforecast.kernels.cpu_gru.gru_backward`."""
-    if stop > first:
-        threads = threads_for(packed.shape[0], packed.shape[1], dh0.shape[2])
-        _gru_backward[stop - first, threads](
-            packed, stacked, gates, dy, dh_last, need_dx, d_gates, d_stacked, weight_parts, dx, dh0, first
-        )
