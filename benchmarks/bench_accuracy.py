@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section  # noqa: E402
 
 from rnnforecast import RNNForecaster, __version__, backtest  # noqa: E402
-from rnnforecast._demo import DEMO_SERIES, load_demo_series  # noqa: E402
+from rnnforecast.demo import DEMO_SERIES, load_demo_series  # noqa: E402
 from rnnforecast.metrics import coverage, mase, smape  # noqa: E402
 
 ETS_SEASON = {"stock": 1, "weather_daily": 1, "weather_hourly": 24, "traffic": 24}

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "backtest":
                 _run_backtest(args)
             else:
-                from ._demo import run_demo
+                from .demo import run_demo
 
                 run_demo(args.output, quick=args.quick, seed=args.seed)
     except (DataError, ValueError, TypeError) as error:

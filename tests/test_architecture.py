@@ -19,7 +19,7 @@ import pytest
 import rnnforecast
 
 PACKAGE = Path(rnnforecast.__file__).parent
-ESTIMATOR_MODULES = ("regressor", "forecaster", "windows", "model_selection", "metrics", "plotting", "cli", "_demo")
+ESTIMATOR_MODULES = ("regressor", "forecaster", "windows", "model_selection", "metrics", "plotting", "cli", "demo")
 
 
 def _module_name(path: Path) -> str:

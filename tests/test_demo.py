@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from rnnforecast._demo import DEMO_SERIES
 from rnnforecast.cli import main
+from rnnforecast.demo import DEMO_SERIES
 
 
 def test_demo_forecasts_every_bundled_series(tmp_path, capsys):
