@@ -1,6 +1,6 @@
 # The two commands of the README do all set-up on a fresh machine (Python 3.11 + pip):
 #   make demo   - forecast the bundled real series, write forecasts and plots to output/
-#   make test   - lint and run the whole test suite
+#   make test   - lint (ruff check + ruff format --check) and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -34,6 +34,7 @@ demo: $(STAMP)
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # The CUDA kernels are tested on numba's simulator unless NUMBA_ENABLE_CUDASIM=0 is set (on a GPU machine).
 test: lint

@@ -65,8 +65,16 @@ def _autoets_rows(name, series, result, spec):
         smapes.append(smape(actual, prediction["mean"]))
         covers.append(coverage(actual, prediction["lo-90"], prediction["hi-90"]))
     seconds = time.perf_counter() - started
-    return [{"series": name, "model": f"AutoETS (season {season})", "mase": np.mean(mases),
-             "smape": np.mean(smapes), "coverage_90": np.mean(covers), "seconds": seconds}]  # fmt: skip
+    return [
+        {
+            "series": name,
+            "model": f"AutoETS (season {season})",
+            "mase": np.mean(mases),
+            "smape": np.mean(smapes),
+            "coverage_90": np.mean(covers),
+            "seconds": seconds,
+        }
+    ]
 
 
 def run(series_names, cells, n_jobs):
@@ -80,19 +88,40 @@ def run(series_names, cells, n_jobs):
             started = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                result = backtest(forecaster, series, n_windows=spec.n_windows, step=spec.step, refit=False,
-                                  season_length=spec.season_length)  # fmt: skip
+                result = backtest(
+                    forecaster,
+                    series,
+                    n_windows=spec.n_windows,
+                    step=spec.step,
+                    refit=False,
+                    season_length=spec.season_length,
+                )
             seconds = time.perf_counter() - started
             summary = result.summary()
-            row = {"series": name, "model": f"RNNForecaster({cell})", "mase": summary.loc["rnn", "mase"],
-                   "smape": summary.loc["rnn", "smape"], "coverage_90": summary.loc["rnn", "coverage"],
-                   "seconds": seconds}  # fmt: skip
-            print(f"{name} {cell}: MASE {row['mase']:.3f} (naive {summary.loc['seasonal_naive', 'mase']:.3f}), "
-                  f"coverage {row['coverage_90']:.3f}, {seconds:.1f} s", flush=True)  # fmt: skip
+            row = {
+                "series": name,
+                "model": f"RNNForecaster({cell})",
+                "mase": summary.loc["rnn", "mase"],
+                "smape": summary.loc["rnn", "smape"],
+                "coverage_90": summary.loc["rnn", "coverage"],
+                "seconds": seconds,
+            }
+            print(
+                f"{name} {cell}: MASE {row['mase']:.3f} (naive {summary.loc['seasonal_naive', 'mase']:.3f}), "
+                f"coverage {row['coverage_90']:.3f}, {seconds:.1f} s",
+                flush=True,
+            )
             rows.append(row)
-        rows.append({"series": name, "model": f"seasonal naive: {spec.baseline}",
-                     "mase": summary.loc["seasonal_naive", "mase"], "smape": summary.loc["seasonal_naive", "smape"],
-                     "coverage_90": np.nan, "seconds": 0.0})  # fmt: skip
+        rows.append(
+            {
+                "series": name,
+                "model": f"seasonal naive: {spec.baseline}",
+                "mase": summary.loc["seasonal_naive", "mase"],
+                "smape": summary.loc["seasonal_naive", "smape"],
+                "coverage_90": np.nan,
+                "seconds": 0.0,
+            }
+        )
         rows += _autoets_rows(name, series, result, spec)
     return pd.DataFrame(rows)
 

@@ -43,9 +43,18 @@ def data():
 
 
 def fit_ours(cell, hidden, threads, X, y, split, seed):
-    model = RNNRegressor(cell=cell, hidden_size=hidden, max_iter=EPOCHS, batch_size=BATCH,
-                         learning_rate_init=LEARNING_RATE, clip_norm=1.0, n_iter_no_change=EPOCHS + 1,
-                         init="pytorch", n_jobs=threads, random_state=seed)  # fmt: skip
+    model = RNNRegressor(
+        cell=cell,
+        hidden_size=hidden,
+        max_iter=EPOCHS,
+        batch_size=BATCH,
+        learning_rate_init=LEARNING_RATE,
+        clip_norm=1.0,
+        n_iter_no_change=EPOCHS + 1,
+        init="pytorch",
+        n_jobs=threads,
+        random_state=seed,
+    )
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -105,8 +114,11 @@ def main(argv=None):
                 result[name] = (float(np.median(times)), float(np.mean(errors)))
             row = (threads, cell, hidden, *result["ours"], *result["torch"], result["torch"][0] / result["ours"][0])
             rows.append(row)
-            print(f"{threads}T {cell} H{hidden}: ours {row[3]:.2f} s MAE {row[4]:.3f} | torch {row[5]:.2f} s "
-                  f"MAE {row[6]:.3f} | {row[7]:.2f}x", flush=True)  # fmt: skip
+            print(
+                f"{threads}T {cell} H{hidden}: ours {row[3]:.2f} s MAE {row[4]:.3f} | torch {row[5]:.2f} s "
+                f"MAE {row[6]:.3f} | {row[7]:.2f}x",
+                flush=True,
+            )
     lines = [
         "# Fitting benchmark (`benchmarks/bench_fit.py`)",
         "",
@@ -122,8 +134,10 @@ def main(argv=None):
         "|---|---|---|---|---|---|---|---|",
     ]
     for threads, cell, hidden, ours_t, ours_e, torch_t, torch_e, speedup in rows:
-        lines.append(f"| {threads} | {cell} | {hidden} | {ours_t:.2f} | {ours_e:.3f} | {torch_t:.2f} | {torch_e:.3f} "
-                     f"| {speedup:.2f}x |")  # fmt: skip
+        lines.append(
+            f"| {threads} | {cell} | {hidden} | {ours_t:.2f} | {ours_e:.3f} | {torch_t:.2f} | {torch_e:.3f} "
+            f"| {speedup:.2f}x |"
+        )
     if args.write:
         write_section(args.write, "bench_fit", "\n".join(lines))
         print(f"wrote {args.write}")

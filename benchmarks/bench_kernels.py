@@ -241,8 +241,12 @@ def coretype_comparison():
             env["OPENBLAS_CORETYPE"] = value
         output = subprocess.run(
             [sys.executable, "-c", CORETYPE_PROBE.format(root=str(Path(__file__).parent))],
-            env=env, capture_output=True, text=True, check=True, timeout=900,
-        ).stdout  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=900,
+        ).stdout
         results[label] = json.loads(output.strip().splitlines()[-1])
     return results
 
@@ -287,13 +291,19 @@ def run(quick, threads):
                 theirs_train = median_seconds(theirs.train)
                 gflops = training_flops(cell, config) / ours_train / 1e9
                 row = dict(
-                    threads=n_threads, cell=cell, **config,
-                    ours_fwd_ms=ours_fwd * 1e3, torch_fwd_ms=theirs_fwd * 1e3,
+                    threads=n_threads,
+                    cell=cell,
+                    **config,
+                    ours_fwd_ms=ours_fwd * 1e3,
+                    torch_fwd_ms=theirs_fwd * 1e3,
                     fwd_ratio=theirs_fwd / ours_fwd,
-                    ours_train_ms=ours_train * 1e3, torch_train_ms=theirs_train * 1e3,
+                    ours_train_ms=ours_train * 1e3,
+                    torch_train_ms=theirs_train * 1e3,
                     train_ratio=theirs_train / ours_train,
-                    gflops=gflops, gemm_gflops=ceiling, gemm_fraction=gflops / ceiling,
-                )  # fmt: skip
+                    gflops=gflops,
+                    gemm_gflops=ceiling,
+                    gemm_fraction=gflops / ceiling,
+                )
                 rows.append(row)
                 print(
                     f"{n_threads}T {cell:8s} B{config['batch']} T{config['steps']} I{config['inputs']} "

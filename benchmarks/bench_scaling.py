@@ -80,8 +80,11 @@ def main(argv=None):
     rows.append((f"joblib processes (loky, n_jobs={args.workers})", loky, result.predict().equals(reference.predict())))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                                           host="127.0.0.1", dashboard_address=None)  # fmt: skip
+        cluster = (
+            None
+            if args.scheduler
+            else LocalCluster(n_workers=args.workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+        )
         client = Client(args.scheduler or cluster)
     try:
         workers = len(client.scheduler_info()["workers"])

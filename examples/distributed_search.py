@@ -38,19 +38,26 @@ def main(argv=None):
     grid = {"cell": ["gru", "lstm"]} if args.quick else {"cell": ["gru", "lstm"], "n_steps": [28, 56]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cluster = None if args.scheduler else LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                                           dashboard_address=None)  # fmt: skip
+        cluster = (
+            None
+            if args.scheduler
+            else LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+        )
         client = Client(args.scheduler or cluster)
     try:
         print(f"dask cluster: {len(client.scheduler_info()['workers'])} workers")
         with parallel_config(backend="dask"), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             search = GridSearchCV(
-                RNNForecaster(horizon=7, max_iter=epochs, random_state=0), grid,
-                cv=TimeSeriesSplit(n_splits=2 if args.quick else 4, test_size=7), n_jobs=-1,
-            ).fit(weather["temp_max"])  # fmt: skip
-            print(f"grid search over {len(search.cv_results_['params'])} candidates on the cluster; best "
-                  f"{search.best_params_} (MAE {-search.best_score_:.2f} °C)")  # fmt: skip
+                RNNForecaster(horizon=7, max_iter=epochs, random_state=0),
+                grid,
+                cv=TimeSeriesSplit(n_splits=2 if args.quick else 4, test_size=7),
+                n_jobs=-1,
+            ).fit(weather["temp_max"])
+            print(
+                f"grid search over {len(search.cv_results_['params'])} candidates on the cluster; best "
+                f"{search.best_params_} (MAE {-search.best_score_:.2f} °C)"
+            )
             local = RNNForecaster(horizon=7, scope="local", n_jobs=-1, max_iter=epochs, random_state=0)
             result = backtest(local, weather, n_windows=2 if args.quick else 6, step=14, n_jobs=-1)
         print("one model per series (max/min temperature, wind), backtested on the cluster:")

@@ -30,16 +30,21 @@ def main(argv=None):
     forecaster = RNNForecaster(horizon=5, max_train_size=1000, max_iter=3 if args.quick else 100, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = backtest(forecaster, close, n_windows=2 if args.quick else 12, step=20, season_length=1,
-                          refit=False)  # fmt: skip
+        result = backtest(forecaster, close, n_windows=2 if args.quick else 12, step=20, season_length=1, refit=False)
         forecaster.fit(close)
     summary = result.summary()
     print("MSFT close, 5 trading days ahead, rolling-origin backtest (season_length=1: the random walk):")
     print(summary.round(3).to_string())
     interval = forecaster.predict_interval(coverage=0.9)
     print(interval.round(2).to_string())
-    ax = plot_forecast(close, interval["forecast"], interval, coverage=0.9, n_history=120,
-                       title="MSFT daily close (USD): next 5 trading days")  # fmt: skip
+    ax = plot_forecast(
+        close,
+        interval["forecast"],
+        interval,
+        coverage=0.9,
+        n_history=120,
+        title="MSFT daily close (USD): next 5 trading days",
+    )
     ax.figure.savefig(output / "example_stock.png", dpi=110)
     return summary
 

@@ -42,20 +42,30 @@ def main(argv=None):
     next_day = pd.date_range(X.index[-1] + pd.Timedelta(hours=1), periods=24, freq="h")
     X = X.reindex(X.index.append(next_day), fill_value=0.0)  # no holiday in the next 24 hours (2018-10-01)
     forecaster = RNNForecaster(
-        horizon=24, missing="interpolate", max_train_size=24 * 7 * 26, max_iter=3 if args.quick else 100,
+        horizon=24,
+        missing="interpolate",
+        max_train_size=24 * 7 * 26,
+        max_iter=3 if args.quick else 100,
         random_state=0,
-    )  # fmt: skip
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = backtest(forecaster, volume, X, n_windows=2 if args.quick else 10, step=24 * 7, refit=False,
-                          season_length=168)  # fmt: skip
+        result = backtest(
+            forecaster, volume, X, n_windows=2 if args.quick else 10, step=24 * 7, refit=False, season_length=168
+        )
         forecaster.fit(volume, X)
     summary = result.summary()
     print("I-94 traffic, 24 hours ahead, backtest against the same hour last week:")
     print(summary.round(3).to_string())
     interval = forecaster.predict_interval(X=X, coverage=0.9)
-    ax = plot_forecast(volume, interval["forecast"], interval, coverage=0.9, n_history=24 * 7,
-                       title="I-94 westbound traffic (vehicles/h): next 24 hours")  # fmt: skip
+    ax = plot_forecast(
+        volume,
+        interval["forecast"],
+        interval,
+        coverage=0.9,
+        n_history=24 * 7,
+        title="I-94 westbound traffic (vehicles/h): next 24 hours",
+    )
     ax.figure.savefig(output / "example_traffic.png", dpi=110)
     return summary
 

@@ -39,15 +39,17 @@ def main(argv=None):
         forecaster = RNNForecaster(**options, max_iter=epochs, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            result = backtest(forecaster, series, n_windows=windows, step=3 * options["horizon"], refit=False,
-                              season_length=season)  # fmt: skip
+            result = backtest(
+                forecaster, series, n_windows=windows, step=3 * options["horizon"], refit=False, season_length=season
+            )
             forecaster.fit(series)
         summaries[name] = result.summary()
         print(f"{name}: rolling-origin backtest against the seasonal naive forecast (season {season})")
         print(summaries[name].round(3).to_string())
         interval = forecaster.predict_interval(coverage=0.9)
-        ax = plot_forecast(series, interval["forecast"], interval, coverage=0.9,
-                           title=f"{name}: temperature forecast (°C)")  # fmt: skip
+        ax = plot_forecast(
+            series, interval["forecast"], interval, coverage=0.9, title=f"{name}: temperature forecast (°C)"
+        )
         ax.figure.savefig(output / f"example_weather_{name}.png", dpi=110)
     return summaries
 

@@ -38,18 +38,26 @@ def main(argv=None):
     test = target_index >= "2015-01-01"  # the last year is kept for the final check
     pipeline = make_pipeline(
         StandardScaler(),
-        RNNRegressor(n_steps=LOOKBACK, max_iter=4 if args.quick else 40, learning_rate_init=3e-3,
-                     early_stopping=True, random_state=0),
-    )  # fmt: skip
+        RNNRegressor(
+            n_steps=LOOKBACK,
+            max_iter=4 if args.quick else 40,
+            learning_rate_init=3e-3,
+            early_stopping=True,
+            random_state=0,
+        ),
+    )
     grid = {"rnnregressor__cell": ["gru", "lstm"], "rnnregressor__hidden_size": [8] if args.quick else [16, 32]}
-    search = GridSearchCV(pipeline, grid, cv=TimeSeriesSplit(n_splits=3, gap=HORIZON - 1),
-                          scoring="neg_mean_absolute_error", n_jobs=1)  # fmt: skip
+    search = GridSearchCV(
+        pipeline, grid, cv=TimeSeriesSplit(n_splits=3, gap=HORIZON - 1), scoring="neg_mean_absolute_error", n_jobs=1
+    )
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X[~test], y[~test])
-    print(f"grid search over {len(search.cv_results_['params'])} candidates x 3 folds in "
-          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"grid search over {len(search.cv_results_['params'])} candidates x 3 folds in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True):
         print(f"  {params}: validation MAE {-score:.2f} °C")
     mae = np.abs(search.predict(X[test]) - y[test]).mean(axis=0)

@@ -34,8 +34,10 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(train)
-    print(f"grid search over {len(search.cv_results_['params'])} candidates; best {search.best_params_} "
-          f"(cross-validated MAE {-search.best_score_:.2f} °C)")  # fmt: skip
+    print(
+        f"grid search over {len(search.cv_results_['params'])} candidates; best {search.best_params_} "
+        f"(cross-validated MAE {-search.best_score_:.2f} °C)"
+    )
     forecast = search.best_estimator_.predict()
     mae = float(np.mean(np.abs(forecast.to_numpy() - test.to_numpy())))
     last_value = float(np.mean(np.abs(train.iloc[-1] - test.to_numpy())))

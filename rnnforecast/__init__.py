@@ -8,6 +8,11 @@ from .regressor import RNNRegressor
 from .windows import make_windows
 
 __all__ = [
-    "RNNForecaster", "RNNRegressor", "backtest", "make_windows", "InconsistentVersionWarning", "SKOPS_TRUSTED_TYPES",
+    "RNNForecaster",
+    "RNNRegressor",
+    "backtest",
+    "make_windows",
+    "InconsistentVersionWarning",
+    "SKOPS_TRUSTED_TYPES",
     "__version__",
-]  # fmt: skip
+]

@@ -24,10 +24,13 @@ def _add_data_options(parser):
     parser.add_argument("--date-column", help="date/time column (default: the first column)")
     parser.add_argument("--horizon", type=int, default=1, help="steps ahead to forecast (default: 1)")
     parser.add_argument(
-        "--exog", nargs="+", default=[], metavar="COLUMN",
+        "--exog",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
         help="future-known exogenous columns; their future values go in the rows after the last target value "
-             "(rows whose target cell is empty)",
-    )  # fmt: skip
+        "(rows whose target cell is empty)",
+    )
     parser.add_argument("--past-exog", nargs="+", default=[], metavar="COLUMN", help="columns known only up to now")
     parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn", "peephole"])
     parser.add_argument("--hidden-size", type=int, default=32)
@@ -90,8 +93,10 @@ def read_series(path, target, date_column=None, columns=()):
     if absent:
         raise DataError(f"{path} has no column(s) {absent}; its columns are {list(frame.columns)}")
     if pd.api.types.is_numeric_dtype(frame[date_column]):
-        raise DataError(f"cannot parse column {date_column!r} of {path} as dates: it holds numbers; name the date "
-                        "column with --date-column")  # fmt: skip
+        raise DataError(
+            f"cannot parse column {date_column!r} of {path} as dates: it holds numbers; name the date "
+            "column with --date-column"
+        )
     try:
         dates = pd.to_datetime(frame[date_column])
     except (ValueError, TypeError) as error:
@@ -103,10 +108,18 @@ def _forecaster(args):
     from .forecaster import RNNForecaster
 
     return RNNForecaster(
-        horizon=args.horizon, n_steps=args.n_steps, cell=args.cell, hidden_size=args.hidden_size,
-        strategy=args.strategy, past_exog=args.past_exog or None, missing=args.missing, freq=args.freq,
-        max_train_size=args.max_train_size, max_iter=args.max_iter, random_state=args.seed,
-    )  # fmt: skip
+        horizon=args.horizon,
+        n_steps=args.n_steps,
+        cell=args.cell,
+        hidden_size=args.hidden_size,
+        strategy=args.strategy,
+        past_exog=args.past_exog or None,
+        missing=args.missing,
+        freq=args.freq,
+        max_train_size=args.max_train_size,
+        max_iter=args.max_iter,
+        random_state=args.seed,
+    )
 
 
 def _split_future(frame, target, exog_columns):
@@ -151,9 +164,15 @@ def _run_backtest(args):
     frame = read_series(args.csv, args.target, args.date_column, [*args.exog, *args.past_exog])
     y, X, _ = _split_future(frame, args.target, [*args.exog, *args.past_exog])
     result = backtest(
-        _forecaster(args), y, X, n_windows=args.n_windows, step=args.step, refit=_parse_refit(args.refit),
-        coverage_level=args.coverage, season_length=args.season_length,
-    )  # fmt: skip
+        _forecaster(args),
+        y,
+        X,
+        n_windows=args.n_windows,
+        step=args.step,
+        refit=_parse_refit(args.refit),
+        coverage_level=args.coverage,
+        season_length=args.season_length,
+    )
     print(f"{args.target}: {args.n_windows} windows of {args.horizon} steps (season {result.season_length})")
     print(result.summary().round(3).to_string())
     if args.output:

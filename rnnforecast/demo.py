@@ -40,23 +40,45 @@ class DemoSeries:
 
 DEMO_SERIES = {
     "stock": DemoSeries(
-        "MSFT daily close", "USD", horizon=5, season_length=1, baseline="random walk (last close)",
-        n_windows=12, step=20, options={"max_train_size": 1000},
+        "MSFT daily close",
+        "USD",
+        horizon=5,
+        season_length=1,
+        baseline="random walk (last close)",
+        n_windows=12,
+        step=20,
+        options={"max_train_size": 1000},
     ),
     "weather_daily": DemoSeries(
-        "Seattle daily maximum temperature", "°C", horizon=14, season_length=365,
-        baseline="same day last year", n_windows=12, step=28,
+        "Seattle daily maximum temperature",
+        "°C",
+        horizon=14,
+        season_length=365,
+        baseline="same day last year",
+        n_windows=12,
+        step=28,
     ),
     "weather_hourly": DemoSeries(
-        "Shanghai hourly temperature", "°C", horizon=24, season_length=24, baseline="same hour yesterday",
-        n_windows=12, step=24 * 14, options={"missing": "interpolate", "max_train_size": 24 * 7 * 26},
+        "Shanghai hourly temperature",
+        "°C",
+        horizon=24,
+        season_length=24,
+        baseline="same hour yesterday",
+        n_windows=12,
+        step=24 * 14,
+        options={"missing": "interpolate", "max_train_size": 24 * 7 * 26},
     ),
     "traffic": DemoSeries(
-        "I-94 hourly traffic volume", "vehicles/h", horizon=24, season_length=168,
-        baseline="same hour last week", n_windows=12, step=24 * 7,
+        "I-94 hourly traffic volume",
+        "vehicles/h",
+        horizon=24,
+        season_length=168,
+        baseline="same hour last week",
+        n_windows=12,
+        step=24 * 7,
         options={"missing": "interpolate", "max_train_size": 24 * 7 * 52},
     ),
-}  # fmt: skip
+}
 
 
 def load_demo_series(name: str) -> pd.Series:
@@ -103,26 +125,44 @@ def run_demo(output: str | Path = "output", *, quick: bool = False, seed: int = 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             result = backtest(
-                forecaster, series, n_windows=2 if quick else spec.n_windows, step=spec.step, refit=False,
+                forecaster,
+                series,
+                n_windows=2 if quick else spec.n_windows,
+                step=spec.step,
+                refit=False,
                 season_length=spec.season_length,
-            )  # fmt: skip
+            )
             model = forecaster.fit(series)
         seconds = time.perf_counter() - started
         interval = model.predict_interval(coverage=0.9)
         interval.to_csv(output / f"forecast_{name}.csv", index_label="time")
-        ax = plot_forecast(series, interval["forecast"], interval, coverage=0.9,
-                           title=f"{spec.title}: {spec.horizon}-step forecast ({spec.unit})")  # fmt: skip
+        ax = plot_forecast(
+            series,
+            interval["forecast"],
+            interval,
+            coverage=0.9,
+            title=f"{spec.title}: {spec.horizon}-step forecast ({spec.unit})",
+        )
         ax.figure.savefig(output / f"forecast_{name}.png", dpi=110)
         ax = plot_backtest(result, history=series, title=f"{spec.title}: backtest windows ({spec.unit})")
         ax.figure.savefig(output / f"backtest_{name}.png", dpi=110)
         summary = result.summary()
-        rows.append({
-            "series": name, "horizon": spec.horizon, "windows": result.forecasts["window"].nunique(),
-            "mase_rnn": summary.loc["rnn", "mase"], "mase_naive": summary.loc["seasonal_naive", "mase"],
-            "smape_rnn": summary.loc["rnn", "smape"], "smape_naive": summary.loc["seasonal_naive", "smape"],
-            "mae_rnn": summary.loc["rnn", "mae"], "mae_naive": summary.loc["seasonal_naive", "mae"],
-            "coverage_90": summary.loc["rnn", "coverage"], "baseline": spec.baseline, "seconds": seconds,
-        })  # fmt: skip
+        rows.append(
+            {
+                "series": name,
+                "horizon": spec.horizon,
+                "windows": result.forecasts["window"].nunique(),
+                "mase_rnn": summary.loc["rnn", "mase"],
+                "mase_naive": summary.loc["seasonal_naive", "mase"],
+                "smape_rnn": summary.loc["rnn", "smape"],
+                "smape_naive": summary.loc["seasonal_naive", "smape"],
+                "mae_rnn": summary.loc["rnn", "mae"],
+                "mae_naive": summary.loc["seasonal_naive", "mae"],
+                "coverage_90": summary.loc["rnn", "coverage"],
+                "baseline": spec.baseline,
+                "seconds": seconds,
+            }
+        )
         print(f"{spec.title}: backtest and final fit in {seconds:.0f} s; wrote forecast_{name}.csv/.png", flush=True)
     metrics = pd.DataFrame(rows).set_index("series")
     metrics.to_csv(output / "metrics.csv")

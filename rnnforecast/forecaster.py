@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._persistence import PersistenceMixin
 from .forecasting import output as _output
 from .forecasting.calendar import calendar_features
-from .forecasting.features import NORMALIZATIONS, WindowSpec, cut_targets, cut_windows, past_values, series_scale
+from .forecasting.features import NORMALIZATIONS, WindowSpec, cut_windows, past_values, series_scale, training_windows
 from .forecasting.local import fit_local, forecast_local
 from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
 from .forecasting.seasons import choose_season, default_lookback, season_candidates
@@ -25,6 +25,14 @@ from .nn.training import PreparedFit, split_validation, train_jobs
 from .regressor import RNNRegressor
 
 __all__ = ["RNNForecaster"]
+
+
+# The forecaster's parameters that its network (an RNNRegressor) takes unchanged.
+_NETWORK_PARAMETERS = (
+    "cell", "hidden_size", "num_layers", "dropout", "learning_rate_init", "weight_decay", "batch_size", "max_iter",
+    "device", "early_stopping", "validation_fraction", "n_iter_no_change", "tol", "dtype", "n_jobs", "random_state",
+    "verbose",
+)  # fmt: skip
 
 
 class _FitState(NamedTuple):
@@ -279,15 +287,8 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         return calendar_features(index, self.freq_).to_numpy()
 
     def _regressor(self):
-        return RNNRegressor(
-            cell=self.cell, hidden_size=self.hidden_size, num_layers=self.num_layers, dropout=self.dropout,
-            loss="pinball", quantile=np.repeat(self.quantiles_, self.spec_.n_ahead),
-            learning_rate_init=self.learning_rate_init, weight_decay=self.weight_decay, batch_size=self.batch_size,
-            max_iter=self.max_iter, device=self.device,
-            early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
-            n_iter_no_change=self.n_iter_no_change, tol=self.tol, dtype=self.dtype, n_jobs=self.n_jobs,
-            random_state=self.random_state, verbose=self.verbose,
-        )  # fmt: skip
+        shared = {name: getattr(self, name) for name in _NETWORK_PARAMETERS}
+        return RNNRegressor(loss="pinball", quantile=np.repeat(self.quantiles_, self.spec_.n_ahead), **shared)
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -358,9 +359,15 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         has_baseline = self.normalize == "window" and self.season_length_ > 1
         has_future = len(future_columns) + n_calendar + has_baseline > 0
         self.spec_ = WindowSpec(
-            self.n_steps_, n_ahead, n_ahead if has_future else 0, self.normalize, self.season_length_,
-            past_columns, future_columns, n_calendar,
-        )  # fmt: skip
+            self.n_steps_,
+            n_ahead,
+            n_ahead if has_future else 0,
+            self.normalize,
+            self.season_length_,
+            past_columns,
+            future_columns,
+            n_calendar,
+        )
         self.quantiles_ = levels
         self.series_ids_, self.layout_, self.name_ = panel.ids, panel.layout, panel.name
         self.exog_names_ = panel.exog_names
@@ -376,7 +383,9 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
             scales.append(series_scale(values[-1], exogs[-1]))
         self.scales_ = scales
 
-        x, y_norm, times, series_of, origins = self._training_windows(values, exogs, calendars, panel, n_ahead)
+        x, y_norm, times, series_of, origins = training_windows(
+            values, exogs, calendars, self.scales_, panel, self.spec_, self.freq_
+        )
         weight = None
         if self.early_stopping:
             n_train = split_validation(len(x), self.validation_fraction)
@@ -415,28 +424,6 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
             for v, e, index in zip(values, exogs, indexes, strict=True)
         ]
         return self
-
-    def _training_windows(self, values, exogs, calendars, panel, n_ahead):
-        spec = self.spec_
-        xs, ys, times, series_of, origins = [], [], [], [], []
-        first_time = min(_position(ix[0], self.freq_, panel.index[0][0]) for ix in panel.index)
-        for i, series in enumerate(values):
-            origin = np.arange(spec.n_steps - 1, len(series) - n_ahead)
-            raw = past_values(series, origin, spec.n_steps)
-            x, bases, scales = cut_windows(raw, exogs[i], calendars[i], origin, spec, self.scales_[i])
-            xs.append(x)
-            ys.append(cut_targets(series, origin, n_ahead, bases, scales))
-            offset = len(panel.values[i]) - len(series)
-            start = _position(panel.index[i][offset], self.freq_, panel.index[0][0]) - first_time
-            times.append(start + origin)
-            series_of.append(np.full(len(origin), i))
-            origins.append(origin)
-        times = np.concatenate(times)
-        order = np.argsort(times, kind="stable")  # most recent windows last, across series
-        return (
-            np.concatenate(xs)[order], np.concatenate(ys)[order], times[order],
-            np.concatenate(series_of)[order], np.concatenate(origins)[order],
-        )  # fmt: skip
 
     def _calibrate(self, values, exogs, calendars, series_of, origins):
         """Absolute errors of the median over the window scale at every held-out origin: ndarray (n, horizon)."""
@@ -495,9 +482,12 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
                 exog = np.concatenate([tail.exog, np.zeros((rows, tail.exog.shape[1]))])
                 if needs_future_exog:
                     exog[len(tail.exog) : len(tail.exog) + horizon, spec.future_columns] = _output.future_exog(
-                        X, self.series_ids_[i], future, [self.exog_names_[c] for c in spec.future_columns],
+                        X,
+                        self.series_ids_[i],
+                        future,
+                        [self.exog_names_[c] for c in spec.future_columns],
                         self.layout_,
-                    )  # fmt: skip
+                    )
             calendar = self._calendar(tail.index.append(pad_index))
             inputs.append((tail.values, exog, calendar, future))
         return inputs
@@ -608,15 +598,3 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         tags.non_deterministic = False
         tags.requires_fit = True
         return tags
-
-
-def _position(timestamp, freq, reference) -> int:
-    """Steps from ``reference`` to ``timestamp`` (for ordering windows of several series in time)."""
-    if freq is None:
-        return int(timestamp - reference)
-    if isinstance(freq, pd.offsets.BusinessDay):
-        return int(np.busday_count(reference.date(), timestamp.date()))
-    try:
-        return int((timestamp - reference) // pd.Timedelta(freq.nanos))
-    except ValueError:
-        return len(pd.date_range(reference, timestamp, freq=freq)) - 1

@@ -118,9 +118,19 @@ def _refit_every(refit) -> int | float:
 
 
 def backtest(
-    forecaster, y, X=None, *, horizon=None, n_windows=5, step=None, refit=True, coverage_level=0.9,
-    interval_method=None, season_length=None, n_jobs=None,
-):  # fmt: skip
+    forecaster,
+    y,
+    X=None,
+    *,
+    horizon=None,
+    n_windows=5,
+    step=None,
+    refit=True,
+    coverage_level=0.9,
+    interval_method=None,
+    season_length=None,
+    n_jobs=None,
+):
     """Rolling-origin evaluation: fit up to each cutoff, forecast the next ``horizon`` steps, score.
 
     Parameters
@@ -176,10 +186,22 @@ def backtest(
     season = default_season_length(panel.freq) if season_length is None else int(season_length)
 
     if getattr(forecaster, "scope", "global") == "local":
-        return _backtest_local(forecaster, y, X, panel, dict(
-            horizon=horizon, n_windows=n_windows, step=step, refit=refit, coverage_level=coverage_level,
-            interval_method=interval_method, season_length=season,
-        ), n_jobs)  # fmt: skip
+        return _backtest_local(
+            forecaster,
+            y,
+            X,
+            panel,
+            dict(
+                horizon=horizon,
+                n_windows=n_windows,
+                step=step,
+                refit=refit,
+                coverage_level=coverage_level,
+                interval_method=interval_method,
+                season_length=season,
+            ),
+            n_jobs,
+        )
     block_size = n_windows if every == np.inf else int(every)
     blocks = [list(range(start, min(n_windows, start + block_size))) for start in range(0, n_windows, block_size)]
     shared = (panel, observed, grid, positions)
@@ -195,9 +217,7 @@ def backtest(
         ]
     else:
         tasks = (
-            delayed(_run_block)(
-                forecaster, y, X, *shared, windows, horizon, interval_method, coverage_level, season
-            )  # fmt: skip
+            delayed(_run_block)(forecaster, y, X, *shared, windows, horizon, interval_method, coverage_level, season)
             for windows in blocks
         )
         outputs = Parallel(n_jobs=n_jobs)(tasks)
@@ -267,11 +287,20 @@ def _window_rows(model, panel, observed, origins, forecasts, horizon, width, lev
                 upper = np.array([np.interp(high_q, model.quantiles_, quantiles[j, :, k]) for k in range(horizon)])
             naive = seasonal_naive(panel.values[i][: origin + 1], horizon, season)
             for k in range(horizon):
-                rows.append({
-                    "unique_id": key, "window": window, "cutoff": index[origin], "ds": index[origin + 1 + k],
-                    "step": k + 1, "y": observed[i][origin + 1 + k], "forecast": point[k], "lower": lower[k],
-                    "upper": upper[k], "naive": naive[k],
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "unique_id": key,
+                        "window": window,
+                        "cutoff": index[origin],
+                        "ds": index[origin + 1 + k],
+                        "step": k + 1,
+                        "y": observed[i][origin + 1 + k],
+                        "forecast": point[k],
+                        "lower": lower[k],
+                        "upper": upper[k],
+                        "naive": naive[k],
+                    }
+                )
     return rows
 
 
@@ -285,10 +314,12 @@ def _metrics(forecasts, panel, observed, season):
         for model_name, column in (("rnn", "forecast"), ("seasonal_naive", "naive")):
             record = {"unique_id": key, "window": window, "cutoff": part["cutoff"].iloc[0], "model": model_name}
             record.update(
-                mae=mae(part["y"], part[column]), rmse=rmse(part["y"], part[column]),
-                smape=smape(part["y"], part[column]), mase=mase(part["y"], part[column], history, season),
+                mae=mae(part["y"], part[column]),
+                rmse=rmse(part["y"], part[column]),
+                smape=smape(part["y"], part[column]),
+                mase=mase(part["y"], part[column], history, season),
                 coverage=coverage(part["y"], part["lower"], part["upper"]) if model_name == "rnn" else np.nan,
-            )  # fmt: skip
+            )
             records.append(record)
     return pd.DataFrame(records)
 

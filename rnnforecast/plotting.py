@@ -66,9 +66,14 @@ def plot_forecast(history, forecast, interval=None, *, n_history=None, ax=None, 
     if interval is not None:
         label = "interval" if coverage is None else f"{coverage:.0%} interval"
         ax.fill_between(
-            interval.index, interval["lower"].to_numpy(dtype=float), interval["upper"].to_numpy(dtype=float),
-            color="tab:red", alpha=0.2, lw=0, label=label,
-        )  # fmt: skip
+            interval.index,
+            interval["lower"].to_numpy(dtype=float),
+            interval["upper"].to_numpy(dtype=float),
+            color="tab:red",
+            alpha=0.2,
+            lw=0,
+            label=label,
+        )
     ax.axvline(recent.index[-1], color="0.5", ls=":", lw=1)
     ax.set_title(title or (f"{history.name}: forecast" if history.name is not None else "forecast"))
     ax.legend(loc="upper left", fontsize=8)
@@ -111,14 +116,24 @@ def plot_backtest(result, *, unique_id=None, history=None, ax=None, title=None):
         ax.plot(frame["ds"], frame["y"], color="0.35", lw=0.9, label="observed")
     for window, part in frame.groupby("window"):
         first = window == frame["window"].min()
-        ax.fill_between(part["ds"], part["lower"], part["upper"], color="tab:red", alpha=0.18, lw=0,
-                        label="interval" if first else None)  # fmt: skip
+        ax.fill_between(
+            part["ds"],
+            part["lower"],
+            part["upper"],
+            color="tab:red",
+            alpha=0.18,
+            lw=0,
+            label="interval" if first else None,
+        )
         ax.plot(part["ds"], part["forecast"], color="tab:red", lw=1.3, label="forecast" if first else None)
         ax.plot(part["ds"], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
         ax.axvline(part["cutoff"].iloc[0], color="0.6", ls=":", lw=0.7)
     summary = result.metrics[result.metrics["unique_id"] == unique_id].groupby("model")["mase"].mean()
-    ax.set_title(title or f"{unique_id}: backtest, MASE rnn {summary.get('rnn', np.nan):.2f} vs seasonal naive "
-                 f"{summary.get('seasonal_naive', np.nan):.2f}")  # fmt: skip
+    ax.set_title(
+        title
+        or f"{unique_id}: backtest, MASE rnn {summary.get('rnn', np.nan):.2f} vs seasonal naive "
+        f"{summary.get('seasonal_naive', np.nan):.2f}"
+    )
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return ax

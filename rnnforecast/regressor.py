@@ -379,22 +379,39 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
             optimizer = self.optimizer
         job = TrainingJob(
-            network, params, x_scaled, y_scaled, rng, warm=warm, options=self._training_options(optimizer, incremental),
+            network,
+            params,
+            x_scaled,
+            y_scaled,
+            rng,
+            warm=warm,
+            options=self._training_options(optimizer, incremental),
             sample_weight=None if sample_weight is None else weight,
-        )  # fmt: skip
+        )
         return PreparedFit(job)
 
     def _training_options(self, optimizer, incremental):
         """The estimator's training parameters as the engine's :class:`TrainingOptions`."""
         state = {"momentum": self.momentum, "nesterov": self.nesterov} if self.optimizer == "sgd" else {}
         return TrainingOptions(
-            loss=self.loss, loss_options=self._loss_options(), optimizer=optimizer, optimizer_state=state,
-            learning_rate=self.learning_rate_init, weight_decay=self.weight_decay, batch_size=self.batch_size,
-            max_iter=1 if incremental else self.max_iter, shuffle=self.shuffle, clip_norm=self.clip_norm,
-            schedule=self.learning_rate, early_stopping=self.early_stopping and not incremental,
-            validation_fraction=self.validation_fraction, n_iter_no_change=self.n_iter_no_change, tol=self.tol,
-            verbose=bool(self.verbose), validation_score=_r2 if self.early_stopping else None,
-        )  # fmt: skip
+            loss=self.loss,
+            loss_options=self._loss_options(),
+            optimizer=optimizer,
+            optimizer_state=state,
+            learning_rate=self.learning_rate_init,
+            weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            max_iter=1 if incremental else self.max_iter,
+            shuffle=self.shuffle,
+            clip_norm=self.clip_norm,
+            schedule=self.learning_rate,
+            early_stopping=self.early_stopping and not incremental,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=bool(self.verbose),
+            validation_score=_r2 if self.early_stopping else None,
+        )
 
     def _complete_training(self, prepared, result):
         """Second half of a fit: keep what the trained job of :meth:`_prepare_training` learned; returns self."""

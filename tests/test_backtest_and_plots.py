@@ -39,8 +39,17 @@ def test_backtest_without_refit_matches_a_model_fitted_at_the_first_cutoff():
     result = backtest(forecaster, y, n_windows=3, step=5, refit=False)
     frame = result.forecasts
     assert list(frame.columns) == [
-        "unique_id", "window", "cutoff", "ds", "step", "y", "forecast", "lower", "upper", "naive",
-    ]  # fmt: skip
+        "unique_id",
+        "window",
+        "cutoff",
+        "ds",
+        "step",
+        "y",
+        "forecast",
+        "lower",
+        "upper",
+        "naive",
+    ]
     assert frame.groupby("window").size().tolist() == [5, 5, 5]
     cutoffs = frame.groupby("window")["cutoff"].first()
     assert cutoffs.iloc[-1] == y.index[-6] and (cutoffs.diff().dropna() == pd.Timedelta(days=5)).all()

@@ -25,8 +25,23 @@ def csv(tmp_path):
 
 def test_forecast_writes_csv_and_plot(csv, tmp_path, capsys):
     out, plot = tmp_path / "forecast.csv", tmp_path / "forecast.png"
-    code = main(["forecast", str(csv), "--target", "sales", "--horizon", "7", "--output", str(out),
-                 "--plot", str(plot), "--coverage", "0.8", *QUICK])  # fmt: skip
+    code = main(
+        [
+            "forecast",
+            str(csv),
+            "--target",
+            "sales",
+            "--horizon",
+            "7",
+            "--output",
+            str(out),
+            "--plot",
+            str(plot),
+            "--coverage",
+            "0.8",
+            *QUICK,
+        ]
+    )
     assert code == 0
     forecast = pd.read_csv(out, index_col=0, parse_dates=True)
     assert list(forecast.columns) == ["forecast", "lower", "upper"] and len(forecast) == 7
@@ -47,8 +62,27 @@ def test_forecast_with_future_exogenous_rows(csv, tmp_path):
 
 def test_backtest_prints_and_writes(csv, tmp_path, capsys):
     out, metrics, plot = tmp_path / "bt.csv", tmp_path / "m.csv", tmp_path / "bt.png"
-    code = main(["backtest", str(csv), "--target", "sales", "--horizon", "7", "--n-windows", "2", "--refit", "1",
-                 "--output", str(out), "--metrics", str(metrics), "--plot", str(plot), *QUICK])  # fmt: skip
+    code = main(
+        [
+            "backtest",
+            str(csv),
+            "--target",
+            "sales",
+            "--horizon",
+            "7",
+            "--n-windows",
+            "2",
+            "--refit",
+            "1",
+            "--output",
+            str(out),
+            "--metrics",
+            str(metrics),
+            "--plot",
+            str(plot),
+            *QUICK,
+        ]
+    )
     assert code == 0
     assert "seasonal_naive" in capsys.readouterr().out
     assert len(pd.read_csv(out)) == 14 and len(pd.read_csv(metrics)) == 4 and plot.stat().st_size > 10_000
@@ -90,6 +124,8 @@ def test_bad_refit_and_usage_errors(csv, capsys):
 def test_console_script_entry_point_runs(csv, tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "rnnforecast", "forecast", str(csv), "--target", "nope", "--output", "x.csv"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and "no column(s) ['nope']" in done.stderr

@@ -51,8 +51,11 @@ def _jobs(device, cell="gru", layers=1, nonlinearity="tanh", dtype=np.float64, n
             weight = rng.uniform(0.2, 1.0, n)
             weight[:4] = 0.0  # a whole zero-weight batch is skipped, as fit_network skips it
             settings["sample_weight"] = weight
-        jobs.append(TrainingJob(network, params, x.astype(dtype), y.astype(dtype), np.random.default_rng(10 + m),
-                                options=settings))  # fmt: skip
+        jobs.append(
+            TrainingJob(
+                network, params, x.astype(dtype), y.astype(dtype), np.random.default_rng(10 + m), options=settings
+            )
+        )
     return jobs
 
 
@@ -118,13 +121,23 @@ def test_what_a_fleet_does_not_cover_trains_one_by_one():
 @pytest.mark.parametrize(
     ("cell", "layers", "nonlinearity", "options"),
     [
-        ("gru", 1, "tanh", dict(loss="pinball", loss_options={"quantile": np.array([0.2, 0.7])},
-                                early_stopping=True, validation_fraction=0.3, sample_weight="random")),
+        (
+            "gru",
+            1,
+            "tanh",
+            dict(
+                loss="pinball",
+                loss_options={"quantile": np.array([0.2, 0.7])},
+                early_stopping=True,
+                validation_fraction=0.3,
+                sample_weight="random",
+            ),
+        ),
         ("lstm", 2, "tanh", dict(loss="squared_error", weight_decay=0.01)),
         ("rnn", 1, "relu", dict(loss="huber", loss_options={"delta": 0.5}, schedule="cosine", max_iter=3)),
         ("rnn", 2, "tanh", dict(loss="absolute_error", shuffle=False)),
     ],
-)  # fmt: skip
+)
 def test_fleet_trains_every_model_as_fit_network_does(cell, layers, nonlinearity, options):
     kinds = dict(cell=cell, layers=layers, nonlinearity=nonlinearity, **options)
     cpu_jobs, fleet_jobs = _jobs("cpu", **kinds), _jobs("cuda", **kinds)
@@ -190,8 +203,19 @@ def test_per_series_forecasters_on_cuda_train_together_and_match_the_cpu(fleet_s
     y = pd.DataFrame(
         {"a": np.sin(np.arange(30) / 3) + rng.normal(0, 0.1, 30), "b": np.cos(np.arange(30) / 4) * 3 + 5}, index=index
     )
-    options = dict(horizon=2, n_steps=4, hidden_size=3, scope="local", max_iter=1, batch_size=16, dtype="float64",
-                   random_state=0, quantiles=(0.05, 0.95), calendar=False, season_length=1)  # fmt: skip
+    options = dict(
+        horizon=2,
+        n_steps=4,
+        hidden_size=3,
+        scope="local",
+        max_iter=1,
+        batch_size=16,
+        dtype="float64",
+        random_state=0,
+        quantiles=(0.05, 0.95),
+        calendar=False,
+        season_length=1,
+    )
     on_cpu = RNNForecaster(device="cpu", **options).fit(y)
     on_cuda = RNNForecaster(device="cuda", **options).fit(y)
     assert sizes == [2]  # both series' networks in one fleet
@@ -208,8 +232,18 @@ def test_backtest_refits_on_cuda_train_in_one_fleet_and_match_the_cpu(fleet_size
     sizes = fleet_sizes
     rng = np.random.default_rng(3)
     y = pd.Series(np.sin(np.arange(36) / 3) + rng.normal(0, 0.1, 36), index=pd.date_range("2024-01-01", periods=36))
-    options = dict(horizon=2, n_steps=4, hidden_size=3, max_iter=1, batch_size=16, dtype="float64", random_state=0,
-                   quantiles=(0.05, 0.95), calendar=False, season_length=1)  # fmt: skip
+    options = dict(
+        horizon=2,
+        n_steps=4,
+        hidden_size=3,
+        max_iter=1,
+        batch_size=16,
+        dtype="float64",
+        random_state=0,
+        quantiles=(0.05, 0.95),
+        calendar=False,
+        season_length=1,
+    )
     on_cpu = backtest(RNNForecaster(device="cpu", **options), y, n_windows=2, refit=True)
     on_cuda = backtest(RNNForecaster(device="cuda", **options), y, n_windows=2, refit=True)
     assert sizes == [2]  # the two refits in one fleet
@@ -219,10 +253,14 @@ def test_backtest_refits_on_cuda_train_in_one_fleet_and_match_the_cpu(fleet_size
 
 
 def _candidates(device):
-    base = RNNRegressor(cell="gru", hidden_size=3, n_steps=3, batch_size=8, max_iter=2, dtype="float64",
-                        device=device, random_state=0)  # fmt: skip
-    grid = [dict(learning_rate_init=0.01), dict(learning_rate_init=0.05, weight_decay=0.01, random_state=1),
-            dict(hidden_size=2)]  # fmt: skip
+    base = RNNRegressor(
+        cell="gru", hidden_size=3, n_steps=3, batch_size=8, max_iter=2, dtype="float64", device=device, random_state=0
+    )
+    grid = [
+        dict(learning_rate_init=0.01),
+        dict(learning_rate_init=0.05, weight_decay=0.01, random_state=1),
+        dict(hidden_size=2),
+    ]
     return [RNNRegressor(**{**base.get_params(), **params}) for params in grid]
 
 
@@ -261,8 +299,17 @@ def test_fit_many_forecasters_equal_their_own_fits(device):
 
     rng = np.random.default_rng(4)
     y = pd.Series(np.sin(np.arange(30) / 3) + rng.normal(0, 0.1, 30), index=pd.date_range("2024-01-01", periods=30))
-    options = dict(horizon=2, n_steps=4, hidden_size=3, max_iter=1, batch_size=16, dtype="float64",
-                   quantiles=(0.05, 0.95), calendar=False, season_length=1)  # fmt: skip
+    options = dict(
+        horizon=2,
+        n_steps=4,
+        hidden_size=3,
+        max_iter=1,
+        batch_size=16,
+        dtype="float64",
+        quantiles=(0.05, 0.95),
+        calendar=False,
+        season_length=1,
+    )
     candidates = [RNNForecaster(device=device, random_state=seed, **options) for seed in (0, 1)]
     fitted = fit_many(candidates, y)
     columns = ["forecast", "lower", "upper"]

@@ -33,38 +33,106 @@ def _setup(cell, dtype, rng):
     packed = np.zeros((rows, I + H + 1), dtype)
     pack_weights(params, kind, gates, I, H, packed)
     arrays = {
-        "params": params, "packed": packed,
+        "params": params,
+        "packed": packed,
         "x": rng.normal(size=(C, T, I, B)).astype(dtype),
         "h0": rng.normal(size=(C, H, B)).astype(dtype) * 0.5,
         "c0": rng.normal(size=(C, H, B)).astype(dtype) * 0.5,
         "dy": rng.normal(size=(C, T, H, B)).astype(dtype),
         "dh_last": rng.normal(size=(C, H, B)).astype(dtype),
         "dc_last": rng.normal(size=(C, H, B)).astype(dtype),
-    }  # fmt: skip
+    }
     buffers = {
-        "stacked": (C, T + 1, I + H + 1, B), "gates": (C, T, rows, B), "cells": (C, T + 1, H, B), "y": (C, T, H, B),
-        "d_gates": (C, rows, B), "d_stacked": (C, I + H + 1, B), "weight_parts": (C, rows, I + H + 1),
-        "peep_sums": (C, 3 * H, B), "dx": (C, T, I, B), "dh0": (C, H, B), "dc0": (C, H, B),
-    }  # fmt: skip
+        "stacked": (C, T + 1, I + H + 1, B),
+        "gates": (C, T, rows, B),
+        "cells": (C, T + 1, H, B),
+        "y": (C, T, H, B),
+        "d_gates": (C, rows, B),
+        "d_stacked": (C, I + H + 1, B),
+        "weight_parts": (C, rows, I + H + 1),
+        "peep_sums": (C, 3 * H, B),
+        "dx": (C, T, I, B),
+        "dh0": (C, H, B),
+        "dc0": (C, H, B),
+    }
     return arrays, {name: np.zeros(shape, dtype) for name, shape in buffers.items()}
 
 
 def _run(module, cell, a, o, exact, need_dx, relu):
     if cell == "rnn":
         module.rnn_forward(a["packed"], a["x"], a["h0"], relu, exact, o["stacked"], o["gates"], o["y"], 0, C)
-        module.rnn_backward(a["packed"], relu, o["stacked"], o["y"], a["dy"], a["dh_last"], need_dx, o["d_gates"],
-                            o["d_stacked"], o["weight_parts"], o["dx"], o["dh0"], 0, C)  # fmt: skip
+        module.rnn_backward(
+            a["packed"],
+            relu,
+            o["stacked"],
+            o["y"],
+            a["dy"],
+            a["dh_last"],
+            need_dx,
+            o["d_gates"],
+            o["d_stacked"],
+            o["weight_parts"],
+            o["dx"],
+            o["dh0"],
+            0,
+            C,
+        )
     elif cell == "gru":
         module.gru_forward(a["packed"], a["x"], a["h0"], exact, o["stacked"], o["gates"], o["y"], 0, C)
-        module.gru_backward(a["packed"], o["stacked"], o["gates"], a["dy"], a["dh_last"], need_dx, o["d_gates"],
-                            o["d_stacked"], o["weight_parts"], o["dx"], o["dh0"], 0, C)  # fmt: skip
+        module.gru_backward(
+            a["packed"],
+            o["stacked"],
+            o["gates"],
+            a["dy"],
+            a["dh_last"],
+            need_dx,
+            o["d_gates"],
+            o["d_stacked"],
+            o["weight_parts"],
+            o["dx"],
+            o["dh0"],
+            0,
+            C,
+        )
     else:
         peephole = cell == "peephole"
-        module.lstm_forward(a["params"], a["packed"], a["x"], a["h0"], a["c0"], peephole, exact, o["stacked"],
-                            o["gates"], o["cells"], o["y"], 0, C)  # fmt: skip
-        module.lstm_backward(a["params"], a["packed"], peephole, exact, o["stacked"], o["gates"], o["cells"], a["dy"],
-                             a["dh_last"], a["dc_last"], need_dx, o["d_gates"], o["d_stacked"], o["weight_parts"],
-                             o["peep_sums"], o["dx"], o["dh0"], o["dc0"], 0, C)  # fmt: skip
+        module.lstm_forward(
+            a["params"],
+            a["packed"],
+            a["x"],
+            a["h0"],
+            a["c0"],
+            peephole,
+            exact,
+            o["stacked"],
+            o["gates"],
+            o["cells"],
+            o["y"],
+            0,
+            C,
+        )
+        module.lstm_backward(
+            a["params"],
+            a["packed"],
+            peephole,
+            exact,
+            o["stacked"],
+            o["gates"],
+            o["cells"],
+            a["dy"],
+            a["dh_last"],
+            a["dc_last"],
+            need_dx,
+            o["d_gates"],
+            o["d_stacked"],
+            o["weight_parts"],
+            o["peep_sums"],
+            o["dx"],
+            o["dh0"],
+            o["dc0"],
+            0,
+            C,
+        )
 
 
 CPU = {"rnn": cpu_rnn, "gru": cpu_gru, "lstm": cpu_lstm, "peephole": cpu_lstm}
@@ -98,13 +166,15 @@ def test_relu_rnn_and_skipped_input_gradient():
 def test_device_arrays_stay_on_the_device():
     rng = np.random.default_rng(5)
     arrays, cpu_out = _setup("gru", np.float32, rng)
-    cpu_gru.gru_forward(arrays["packed"], arrays["x"], arrays["h0"], False, cpu_out["stacked"], cpu_out["gates"],
-                        cpu_out["y"], 0, C)  # fmt: skip
+    cpu_gru.gru_forward(
+        arrays["packed"], arrays["x"], arrays["h0"], False, cpu_out["stacked"], cpu_out["gates"], cpu_out["y"], 0, C
+    )
     device = {name: cuda.to_device(value) for name, value in {**arrays, **cpu_out}.items()}
     for name in ("stacked", "gates", "y"):
         device[name] = cuda.device_array_like(cpu_out[name])
-    cuda_recurrent.gru_forward(device["packed"], device["x"], device["h0"], False, device["stacked"], device["gates"],
-                               device["y"], 0, C)  # fmt: skip
+    cuda_recurrent.gru_forward(
+        device["packed"], device["x"], device["h0"], False, device["stacked"], device["gates"], device["y"], 0, C
+    )
     np.testing.assert_allclose(device["y"].copy_to_host(), cpu_out["y"], rtol=2e-5, atol=2e-6)
 
 
@@ -135,8 +205,9 @@ def test_two_layer_network_on_cuda_matches_cpu(cell, return_sequences):
     state = state if isinstance(state, tuple) else (state,)
     results = {}
     for device in ("cpu", "cuda"):
-        network = RecurrentNetwork(layout, return_sequences=return_sequences, exact=True, max_chunk_width=2,
-                                   device=device)  # fmt: skip
+        network = RecurrentNetwork(
+            layout, return_sequences=return_sequences, exact=True, max_chunk_width=2, device=device
+        )
         output = network.forward(params, x, state if len(state) == 2 else state[0])
         grad = np.zeros_like(params)
         inputs = network.backward(params, np.ones_like(output) * 0.1 + output, grad, need_input_grad=True)

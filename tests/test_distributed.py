@@ -48,8 +48,9 @@ def test_grid_search_over_the_regressor_matches_sequential(client, panel):
     search = lambda n_jobs: GridSearchCV(  # noqa: E731
         RNNRegressor(n_steps=14, hidden_size=8, max_iter=4, random_state=0),
         {"cell": ["gru", "lstm"], "hidden_size": [4, 8]},
-        cv=TimeSeriesSplit(n_splits=3, gap=2), n_jobs=n_jobs,
-    ).fit(X, y)  # fmt: skip
+        cv=TimeSeriesSplit(n_splits=3, gap=2),
+        n_jobs=n_jobs,
+    ).fit(X, y)
     sequential = search(None)
     on_cluster = _on_dask(lambda: search(-1))
     np.testing.assert_array_equal(on_cluster.cv_results_["mean_test_score"], sequential.cv_results_["mean_test_score"])
@@ -58,9 +59,13 @@ def test_grid_search_over_the_regressor_matches_sequential(client, panel):
 
 def test_randomized_search_over_the_forecaster_matches_sequential(client, panel):
     search = lambda n_jobs: RandomizedSearchCV(  # noqa: E731
-        RNNForecaster(horizon=7, **FAST), {"cell": ["gru", "rnn"], "n_steps": [14, 21]}, n_iter=3,
-        cv=TimeSeriesSplit(n_splits=2, test_size=7), n_jobs=n_jobs, random_state=0,
-    ).fit(panel["temp_max"])  # fmt: skip
+        RNNForecaster(horizon=7, **FAST),
+        {"cell": ["gru", "rnn"], "n_steps": [14, 21]},
+        n_iter=3,
+        cv=TimeSeriesSplit(n_splits=2, test_size=7),
+        n_jobs=n_jobs,
+        random_state=0,
+    ).fit(panel["temp_max"])
     sequential = search(None)
     on_cluster = _on_dask(lambda: search(-1))
     np.testing.assert_array_equal(on_cluster.cv_results_["mean_test_score"], sequential.cv_results_["mean_test_score"])

@@ -37,8 +37,11 @@ def _run(script, *args, env=None, timeout=600):
     environment = {**os.environ, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script), *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=environment,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 

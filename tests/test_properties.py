@@ -24,8 +24,9 @@ def fitted(request):
     X, y = rng.normal(size=(200, 3 * 10)), rng.normal(size=(200, 2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(cell=request.param, hidden_size=8, num_layers=2, n_steps=10, max_iter=2,
-                             dtype="float64", random_state=0).fit(X, y)  # fmt: skip
+        model = RNNRegressor(
+            cell=request.param, hidden_size=8, num_layers=2, n_steps=10, max_iter=2, dtype="float64", random_state=0
+        ).fit(X, y)
     return model
 
 
@@ -68,15 +69,23 @@ def test_forecasts_are_finite_and_shaped_as_documented(values, horizon, n_steps,
     y = pd.Series(values, index=index, name="v")
     if wide:
         y = pd.DataFrame({"v": y, "w": y[::-1].to_numpy() * 0.5 + 1.0})
-    model = RNNForecaster(horizon=horizon, n_steps=n_steps, strategy=strategy, hidden_size=4, max_iter=1,
-                          validation_fraction=0.25, random_state=0)  # fmt: skip
+    model = RNNForecaster(
+        horizon=horizon,
+        n_steps=n_steps,
+        strategy=strategy,
+        hidden_size=4,
+        max_iter=1,
+        validation_fraction=0.25,
+        random_state=0,
+    )
     model.fit(y)
     forecast = model.predict()
     last = index[-1]
     expected_index = (
-        pd.RangeIndex(last + 1, last + 1 + horizon) if freq is None
+        pd.RangeIndex(last + 1, last + 1 + horizon)
+        if freq is None
         else pd.date_range(last, periods=horizon + 1, freq=freq)[1:]
-    )  # fmt: skip
+    )
     assert isinstance(forecast, pd.DataFrame if wide else pd.Series)
     assert list(forecast.index) == list(expected_index)
     assert (forecast.dtypes == np.float64).all() if wide else forecast.dtype == np.float64

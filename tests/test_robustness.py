@@ -67,8 +67,17 @@ def test_extreme_scales_forecast_like_the_unit_series(scale):
 def test_a_diverging_estimator_warns_and_keeps_finite_weights():
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(64, 10)), rng.normal(size=64)
-    model = RNNRegressor(cell="rnn", nonlinearity="relu", hidden_size=8, learning_rate_init=1e12, clip_norm=None,
-                         optimizer="sgd", momentum=0.0, max_iter=20, random_state=0)  # fmt: skip
+    model = RNNRegressor(
+        cell="rnn",
+        nonlinearity="relu",
+        hidden_size=8,
+        learning_rate_init=1e12,
+        clip_norm=None,
+        optimizer="sgd",
+        momentum=0.0,
+        max_iter=20,
+        random_state=0,
+    )
     with pytest.warns(ConvergenceWarning, match="diverged"):
         model.fit(X, y * 1e30)
     assert np.isfinite(model.params_).all()

@@ -25,9 +25,16 @@ shapes = st.fixed_dictionaries(
 
 def _all_ones(cell):
     return dict(
-        cell=cell, n_samples=1, steps=1, input_size=1, hidden_size=1, num_layers=1, output_size=1, chunk=1,
+        cell=cell,
+        n_samples=1,
+        steps=1,
+        input_size=1,
+        hidden_size=1,
+        num_layers=1,
+        output_size=1,
+        chunk=1,
         sequences=False,
-    )  # fmt: skip
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -37,8 +37,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["SeriesScale", "WindowSpec", "series_scale", "past_values", "cut_windows", "cut_targets"]
+__all__ = [
+    "SeriesScale", "WindowSpec", "series_scale", "past_values", "cut_windows", "cut_targets", "training_windows",
+]  # fmt: skip
 
 NORMALIZATIONS = ("window", "series")
 
@@ -179,3 +182,62 @@ def cut_targets(values, origins, n_ahead, bases, scales):
     """Normalised targets ``(values[origin + k] - base[k]) / scale`` for ``k = 1..n_ahead``: ndarray (W, n_ahead)."""
     positions = np.asarray(origins, dtype=np.intp)[:, None] + np.arange(1, n_ahead + 1)
     return (values[positions] - bases[:, :n_ahead]) / scales[:, None]
+
+
+def training_windows(values, exogs, calendars, scales, panel, spec, freq):
+    """Every training window of every series, the most recent last across series.
+
+    Parameters
+    ----------
+    values, exogs, calendars, scales : list
+        Per series: training values, exogenous rows (or None), calendar
+        features and :class:`SeriesScale`.
+    panel : Panel
+        The checked input (its time indexes place the series on one clock).
+    spec : WindowSpec
+        How windows are cut.
+    freq : pandas offset or None
+        Frequency of the time index.
+
+    Returns
+    -------
+    x : ndarray (n_windows, n_steps, channels)
+    y : ndarray (n_windows, n_ahead)
+        Normalised targets.
+    times, series_of, origins : ndarray (n_windows,)
+        Each window's origin on the common clock, its series and its origin within the series.
+    """
+    xs, ys, times, series_of, origins = [], [], [], [], []
+    reference = panel.index[0][0]
+    first_time = min(_position(index[0], freq, reference) for index in panel.index)
+    for i, series in enumerate(values):
+        origin = np.arange(spec.n_steps - 1, len(series) - spec.n_ahead)
+        raw = past_values(series, origin, spec.n_steps)
+        x, bases, window_scales = cut_windows(raw, exogs[i], calendars[i], origin, spec, scales[i])
+        xs.append(x)
+        ys.append(cut_targets(series, origin, spec.n_ahead, bases, window_scales))
+        offset = len(panel.values[i]) - len(series)
+        times.append(_position(panel.index[i][offset], freq, reference) - first_time + origin)
+        series_of.append(np.full(len(origin), i))
+        origins.append(origin)
+    times = np.concatenate(times)
+    order = np.argsort(times, kind="stable")
+    return (
+        np.concatenate(xs)[order],
+        np.concatenate(ys)[order],
+        times[order],
+        np.concatenate(series_of)[order],
+        np.concatenate(origins)[order],
+    )
+
+
+def _position(timestamp, freq, reference) -> int:
+    """Steps from ``reference`` to ``timestamp`` (for ordering windows of several series in time)."""
+    if freq is None:
+        return int(timestamp - reference)
+    if isinstance(freq, pd.offsets.BusinessDay):
+        return int(np.busday_count(reference.date(), timestamp.date()))
+    try:
+        return int((timestamp - reference) // pd.Timedelta(freq.nanos))
+    except ValueError:
+        return len(pd.date_range(reference, timestamp, freq=freq)) - 1

@@ -19,9 +19,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "Panel", "LONG_COLUMNS", "to_panel", "future_index", "infer_frequency", "check_same_time_kind", "long_times",
+    "Panel",
+    "LONG_COLUMNS",
+    "to_panel",
+    "future_index",
+    "infer_frequency",
+    "check_same_time_kind",
+    "long_times",
     "series_exog",
-]  # fmt: skip
+]
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 MISSING_POLICIES = ("error", "interpolate")

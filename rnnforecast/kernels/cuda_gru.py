@@ -10,7 +10,8 @@ from numba import cuda
 
 from ._cuda_recurrent import GRU, backward_steps, copy_state, forward_steps, load_sequence, threads_for
 
-__all__ = ['gru_forward', 'gru_backward']
+__all__ = ["gru_forward", "gru_backward"]
+
 
 @cuda.jit
 def _gru_forward(packed, x, h0, exact, stacked, gates, y, first):

@@ -20,7 +20,8 @@ from ._cuda_recurrent import (
 )
 from ._recurrent import layer_offsets
 
-__all__ = ['lstm_forward', 'lstm_backward']
+__all__ = ["lstm_forward", "lstm_backward"]
+
 
 @cuda.jit
 def _lstm_forward(params, peep, packed, x, h0, c0, cell, exact, stacked, gates, cells, y, first):

@@ -10,7 +10,8 @@ from numba import cuda
 
 from ._cuda_recurrent import RNN_RELU, RNN_TANH, backward_steps, copy_state, forward_steps, load_sequence, threads_for
 
-__all__ = ['rnn_forward', 'rnn_backward']
+__all__ = ["rnn_forward", "rnn_backward"]
+
 
 @cuda.jit
 def _rnn_forward(packed, x, h0, cell, exact, stacked, gates, y, first):

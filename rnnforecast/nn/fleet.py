@@ -66,11 +66,26 @@ def fleet_key(job):
         (name, tuple(np.ravel(value).tolist())) for name, value in sorted((options.loss_options or {}).items())
     )
     return (
-        _cell_code(network), network.layers[0].exact, layout.input_size, layout.hidden_size, layout.num_layers,
-        layout.output_size, job.params.dtype.str, job.x.shape[1], adam, options.loss, loss_options,
-        options.batch_size, options.max_iter, options.shuffle, options.schedule, options.early_stopping,
-        options.validation_fraction, options.n_iter_no_change, options.tol,
-    )  # fmt: skip
+        _cell_code(network),
+        network.layers[0].exact,
+        layout.input_size,
+        layout.hidden_size,
+        layout.num_layers,
+        layout.output_size,
+        job.params.dtype.str,
+        job.x.shape[1],
+        adam,
+        options.loss,
+        loss_options,
+        options.batch_size,
+        options.max_iter,
+        options.shuffle,
+        options.schedule,
+        options.early_stopping,
+        options.validation_fraction,
+        options.n_iter_no_change,
+        options.tol,
+    )
 
 
 def train_cuda_jobs(jobs: list) -> list:
@@ -229,8 +244,12 @@ class Fleet:
         self.best = to_device(np.stack([job.params for job in jobs]))
         packed = to_device(np.zeros((n_models, layout.num_layers * rows * depth), dtype))
         self.packed_flat, self.packed = packed, packed.reshape(n_models, layout.num_layers, rows, depth)
-        code = {"squared_error": cuda_fleet.SQUARED, "absolute_error": cuda_fleet.ABSOLUTE, "huber": cuda_fleet.HUBER,
-                "pinball": cuda_fleet.PINBALL}[self.loss]  # fmt: skip
+        code = {
+            "squared_error": cuda_fleet.SQUARED,
+            "absolute_error": cuda_fleet.ABSOLUTE,
+            "huber": cuda_fleet.HUBER,
+            "pinball": cuda_fleet.PINBALL,
+        }[self.loss]
         quantiles = np.broadcast_to(np.asarray(self.loss_options.get("quantile", 0.5), np.float64), (n_out,))
         self.loss_args = (code, to_device(np.ascontiguousarray(quantiles)), float(self.loss_options.get("delta", 1.0)))
         shapes = _scratch_shapes(n_models, layout, first.x.shape[1], self.batch_size, rows, depth)
@@ -296,11 +315,24 @@ class Fleet:
         hyper = (cuda.to_device(np.asarray(learning_rates, np.float64)), *self.constants)
         for s in range(n_batches):
             kernels.fleet_step(
-                self.cell, self.exact, self.layout.head_offset, self.packed, self.params, self.data, plan[:3], s,
-                self.loss_args, True, self.status, self.scratch, self.no_predictions, plan[0],
-            )  # fmt: skip
-            kernels.fleet_update(state, hyper, self.maps, self.packed_flat, self.scratch, (plan[1], plan[2], plan[3]),
-                                 s, totals, weights)  # fmt: skip
+                self.cell,
+                self.exact,
+                self.layout.head_offset,
+                self.packed,
+                self.params,
+                self.data,
+                plan[:3],
+                s,
+                self.loss_args,
+                True,
+                self.status,
+                self.scratch,
+                self.no_predictions,
+                plan[0],
+            )
+            kernels.fleet_update(
+                state, hyper, self.maps, self.packed_flat, self.scratch, (plan[1], plan[2], plan[3]), s, totals, weights
+            )
         totals, weights, status = totals.copy_to_host(), weights.copy_to_host(), self.status.copy_to_host()
         return totals / np.maximum(weights, 1e-300), status
 
@@ -327,9 +359,21 @@ class Fleet:
         out = cuda.to_device(out)
         for s in range(n_batches):
             self.kernels.fleet_step(
-                self.cell, self.exact, self.layout.head_offset, self.packed, self.params, self.data, plan, s,
-                self.loss_args, False, self.status, self.scratch, predictions, out,
-            )  # fmt: skip
+                self.cell,
+                self.exact,
+                self.layout.head_offset,
+                self.packed,
+                self.params,
+                self.data,
+                plan,
+                s,
+                self.loss_args,
+                False,
+                self.status,
+                self.scratch,
+                predictions,
+                out,
+            )
         host = predictions.copy_to_host()
         return [host[outputs[m] : outputs[m + 1]] if active[m] else None for m in range(n_models)]
 

@@ -140,9 +140,19 @@ class LSTMLayer(RecurrentLayer):
     def forward(self, params, x, h0, c0):
         self._pack(params)
         self._run(
-            self.kernels.lstm_forward, params, self.packed, x, h0, c0, self.peephole, self.exact,
-            self.stacked, self.gate_values, self.cells, self.y,
-        )  # fmt: skip
+            self.kernels.lstm_forward,
+            params,
+            self.packed,
+            x,
+            h0,
+            c0,
+            self.peephole,
+            self.exact,
+            self.stacked,
+            self.gate_values,
+            self.cells,
+            self.y,
+        )
         return self.y
 
     def final_cell_state(self) -> np.ndarray:
@@ -151,11 +161,27 @@ class LSTMLayer(RecurrentLayer):
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         self._run(
-            self.kernels.lstm_backward, params, self.packed, self.peephole, self.exact, self.stacked,
-            self.gate_values, self.cells, dy, dh_last, dc_last, need_dx,
-            self.d_gates, self.d_stacked, self.weight_parts, self.peep_sums, self.dx, self.dh0, self.dc0,
+            self.kernels.lstm_backward,
+            params,
+            self.packed,
+            self.peephole,
+            self.exact,
+            self.stacked,
+            self.gate_values,
+            self.cells,
+            dy,
+            dh_last,
+            dc_last,
+            need_dx,
+            self.d_gates,
+            self.d_stacked,
+            self.weight_parts,
+            self.peep_sums,
+            self.dx,
+            self.dh0,
+            self.dc0,
             backward=True,
-        )  # fmt: skip
+        )
         self._finish(grad)
         if self.peephole:
             peephole_offset = layer_offsets(self.rows, self.input_size, self.hidden_size)[4]
@@ -175,11 +201,20 @@ class GRULayer(RecurrentLayer):
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         self._run(
-            self.kernels.gru_backward, self.packed, self.stacked, self.gate_values,
-            dy, dh_last, need_dx,
-            self.d_gates, self.d_stacked, self.weight_parts, self.dx, self.dh0,
+            self.kernels.gru_backward,
+            self.packed,
+            self.stacked,
+            self.gate_values,
+            dy,
+            dh_last,
+            need_dx,
+            self.d_gates,
+            self.d_stacked,
+            self.weight_parts,
+            self.dx,
+            self.dh0,
             backward=True,
-        )  # fmt: skip
+        )
         self._finish(grad)
 
 
@@ -199,11 +234,21 @@ class RNNLayer(RecurrentLayer):
 
     def backward(self, params, dy, dh_last, dc_last, need_dx, grad):
         self._run(
-            self.kernels.rnn_backward, self.packed, self.relu, self.stacked, self.y,
-            dy, dh_last, need_dx,
-            self.d_gates, self.d_stacked, self.weight_parts, self.dx, self.dh0,
+            self.kernels.rnn_backward,
+            self.packed,
+            self.relu,
+            self.stacked,
+            self.y,
+            dy,
+            dh_last,
+            need_dx,
+            self.d_gates,
+            self.d_stacked,
+            self.weight_parts,
+            self.dx,
+            self.dh0,
             backward=True,
-        )  # fmt: skip
+        )
         self._finish(grad)
 
 

@@ -93,9 +93,17 @@ class Adam:
         """Update ``params`` in place from ``grad``."""
         self.steps += 1
         adam_update(
-            params, grad, self.first_moment, self.second_moment, self.steps,
-            self.learning_rate, self.beta1, self.beta2, self.epsilon, self.weight_decay,
-        )  # fmt: skip
+            params,
+            grad,
+            self.first_moment,
+            self.second_moment,
+            self.steps,
+            self.learning_rate,
+            self.beta1,
+            self.beta2,
+            self.epsilon,
+            self.weight_decay,
+        )
 
 
 class SGD:

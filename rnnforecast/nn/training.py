@@ -20,28 +20,44 @@ unit the benchmarks time (DESIGN section 5).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import warnings
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .jobs import PreparedFit, TrainingJob, TrainingOptions, TrainingResult
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS, clip_grad_norm
+from .schedules import SCHEDULES
 
 __all__ = [
-    "train_step", "fit_network", "train_jobs", "TrainingJob", "TrainingOptions", "TrainingResult", "PreparedFit",
-    "EpochBookkeeper", "SCHEDULES",
-]  # fmt: skip
+    "train_step",
+    "fit_network",
+    "train_jobs",
+    "TrainingJob",
+    "TrainingOptions",
+    "TrainingResult",
+    "PreparedFit",
+    "EpochBookkeeper",
+    "SCHEDULES",
+]
 
 
 def train_step(
-    network, optimizer, params, grad, x, y, *,
-    loss="squared_error", loss_options=None, sample_weight=None, clip_norm=None, rng=None,
-):  # fmt: skip
+    network,
+    optimizer,
+    params,
+    grad,
+    x,
+    y,
+    *,
+    loss="squared_error",
+    loss_options=None,
+    sample_weight=None,
+    clip_norm=None,
+    rng=None,
+):
     """Take one optimizer step on the batch ``(x, y)``; return the loss before it.
 
     Parameters
@@ -81,219 +97,6 @@ def train_step(
     return value
 
 
-class ConstantSchedule:
-    """Keep the initial learning rate."""
-
-    def __init__(self, learning_rate, max_iter, patience):
-        self.learning_rate = learning_rate
-
-    def update(self, epoch, improved):
-        return self.learning_rate
-
-
-class PlateauSchedule:
-    """Halve the learning rate after ``patience`` epochs without improvement (floor 1e-6 of the start)."""
-
-    def __init__(self, learning_rate, max_iter, patience):
-        self.learning_rate = learning_rate
-        self.floor = learning_rate * 1e-6
-        self.patience = max(1, patience)
-        self.stale = 0
-
-    def update(self, epoch, improved):
-        self.stale = 0 if improved else self.stale + 1
-        if self.stale >= self.patience:
-            self.learning_rate = max(self.learning_rate * 0.5, self.floor)
-            self.stale = 0
-        return self.learning_rate
-
-
-class CosineSchedule:
-    """Cosine annealing from the initial rate to 0 over ``max_iter`` epochs."""
-
-    def __init__(self, learning_rate, max_iter, patience):
-        self.start = learning_rate
-        self.max_iter = max(1, max_iter)
-
-    def update(self, epoch, improved):
-        return 0.5 * self.start * (1.0 + math.cos(math.pi * min(epoch + 1, self.max_iter) / self.max_iter))
-
-
-SCHEDULES = {"constant": ConstantSchedule, "plateau": PlateauSchedule, "cosine": CosineSchedule}
-
-
-@dataclass
-class TrainingResult:
-    """What :func:`fit_network` learned about the run.
-
-    Attributes
-    ----------
-    loss_curve : list of float
-        Mean training loss of each epoch.
-    validation_losses : list of float
-        Loss on the held-out tail after each epoch (early stopping only).
-    validation_scores : list of float
-        ``validation_score(prediction, target)`` on the held-out tail after each
-        epoch, when that callable is given (early stopping only).
-    n_iter : int
-        Epochs run.
-    best_loss : float
-        Best training loss (or best validation loss with early stopping).
-    stop_reason : {"converged", "early_stopping", "max_iter", "diverged"}
-    optimizer : object
-        The optimizer, whose state a warm start can continue from.
-    """
-
-    loss_curve: list = field(default_factory=list)
-    validation_losses: list = field(default_factory=list)
-    validation_scores: list = field(default_factory=list)
-    n_iter: int = 0
-    best_loss: float = math.inf
-    stop_reason: str = "max_iter"
-    optimizer: object = None
-
-
-@dataclass(frozen=True)
-class TrainingOptions:
-    """How one model trains: every option of :func:`fit_network`, with its default, in one place.
-
-    Built once from an estimator's parameters and read by both engines (the CPU
-    loop of :func:`fit_network` and the CUDA fleet).
-
-    Attributes
-    ----------
-    loss : str, default="squared_error"
-        Name in :data:`rnnforecast.nn.losses.LOSSES`.
-    loss_options : dict or None, default=None
-        Extra arguments of the loss (``delta``, ``quantile``).
-    optimizer : {"adam", "sgd", "rmsprop", "lbfgs"} or optimizer object, default="adam"
-        A name builds a new optimizer with ``learning_rate``, ``weight_decay``
-        and ``optimizer_state`` (a dict of extra options such as ``momentum``).
-        An object (from a previous :class:`TrainingResult`) continues with its
-        moments: warm start. ``"lbfgs"`` minimises the full-batch loss (plus
-        ``weight_decay / 2 * ||params||^2``) with SciPy's L-BFGS-B for up to
-        ``max_iter`` iterations; batches, schedules, clipping and early stopping
-        do not apply to it.
-    optimizer_state : dict or None, default=None
-        Extra constructor options of a named optimizer.
-    learning_rate : float, default=1e-3
-        Initial learning rate.
-    weight_decay : float, default=0.0
-        L2 penalty added to the gradient.
-    batch_size : int, default=64
-        Windows per mini-batch.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    shuffle : bool, default=True
-        Draw the batches in a new random order each epoch.
-    clip_norm : float or None, default=1.0
-        Global gradient-norm clipping (None disables).
-    schedule : {"constant", "plateau", "cosine"}, default="constant"
-        Learning-rate schedule (:data:`SCHEDULES`).
-    early_stopping : bool, default=False
-        Hold out the last ``validation_fraction`` of the windows (the most recent
-        ones: windows are in time order), stop when their loss has not improved
-        by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
-    validation_fraction : float, default=0.1
-        Share of the windows held out with early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` before stopping. Without early
-        stopping, training stops (``converged``) when the training loss stalls.
-    tol : float, default=1e-4
-        Smallest improvement that counts.
-    verbose : bool, default=False
-        Show a progress bar (tqdm, on standard error) with the epoch, the training
-        loss and the validation loss; silent when standard error is not a terminal.
-    validation_score : callable or None, default=None
-        ``score(prediction, target)`` recorded on the held-out windows each epoch.
-    """
-
-    loss: str = "squared_error"
-    loss_options: dict | None = None
-    optimizer: Any = "adam"
-    optimizer_state: dict | None = None
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.0
-    batch_size: int = 64
-    max_iter: int = 200
-    shuffle: bool = True
-    clip_norm: float | None = 1.0
-    schedule: str = "constant"
-    early_stopping: bool = False
-    validation_fraction: float = 0.1
-    n_iter_no_change: int = 10
-    tol: float = 1e-4
-    verbose: bool = False
-    validation_score: Any = None
-
-    def replace(self, **changes) -> TrainingOptions:
-        """A copy with ``changes`` applied (unknown names raise TypeError)."""
-        return dataclasses.replace(self, **changes) if changes else self
-
-
-@dataclass
-class TrainingJob:
-    """One model to train: what :func:`fit_network` needs.
-
-    Attributes
-    ----------
-    network : RecurrentNetwork
-        The network (its ``device`` decides the engine).
-    params : ndarray (P,)
-        Initial weights, trained in place.
-    x, y : ndarray
-        Windows ``(N, T, I)`` and targets ``(N, O)`` (already scaled).
-    rng : numpy.random.Generator
-        Source of the shuffling and dropout masks.
-    warm : bool
-        Whether the run continues an earlier one (for the caller's bookkeeping).
-    options : TrainingOptions or dict
-        How to train; a dict is read as :class:`TrainingOptions` keyword
-        arguments (a ``sample_weight`` entry moves to ``sample_weight``).
-    sample_weight : ndarray (N,) or None
-        Weights of the windows.
-    """
-
-    network: Any
-    params: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    rng: np.random.Generator
-    warm: bool = False
-    options: TrainingOptions = field(default_factory=TrainingOptions)
-    sample_weight: np.ndarray | None = None
-
-    def __post_init__(self):
-        if isinstance(self.options, dict):
-            settings = dict(self.options)
-            if "sample_weight" in settings:
-                self.sample_weight = settings.pop("sample_weight")
-            self.options = TrainingOptions(**settings)
-
-
-@dataclass
-class PreparedFit:
-    """An estimator's fit between its two halves, ``_prepare_training`` and ``_complete_training``.
-
-    Every estimator fits in three steps: ``prepared = est._prepare_training(data)``
-    validates the data and builds the :class:`TrainingJob`; :func:`train_jobs`
-    trains the jobs of one or many estimators (together on CUDA);
-    ``est._complete_training(prepared, result)`` keeps what was learned. ``fit``
-    runs the three for one estimator; per-series models, backtest refits and
-    :func:`rnnforecast.model_selection.fit_many` run them for many at once.
-
-    Attributes
-    ----------
-    job : TrainingJob
-        The network training to run.
-    state : object
-        What the estimator needs to complete the fit (None for a regressor).
-    """
-
-    job: TrainingJob
-    state: Any = None
-
-
 def train_jobs(jobs: list) -> list:
     """Train every job; returns their :class:`TrainingResult` in order.
 
@@ -319,9 +122,14 @@ def train_jobs(jobs: list) -> list:
     for i, job in enumerate(jobs):
         if results[i] is None:
             results[i] = fit_network(
-                job.network, job.params, job.x, job.y, rng=job.rng, sample_weight=job.sample_weight,
+                job.network,
+                job.params,
+                job.x,
+                job.y,
+                rng=job.rng,
+                sample_weight=job.sample_weight,
                 options=job.options,
-            )  # fmt: skip
+            )
     return results
 
 
@@ -424,9 +232,12 @@ def new_optimizer(options: TrainingOptions, params):
     optimizer = options.optimizer
     if isinstance(optimizer, str):
         optimizer = OPTIMIZERS[optimizer](
-            params.size, learning_rate=options.learning_rate, weight_decay=options.weight_decay, dtype=params.dtype,
+            params.size,
+            learning_rate=options.learning_rate,
+            weight_decay=options.weight_decay,
+            dtype=params.dtype,
             **dict(options.optimizer_state or {}),
-        )  # fmt: skip
+        )
     return optimizer
 
 
@@ -493,10 +304,18 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
                 if weights is not None and not weights.sum() > 0:
                     continue  # a batch of zero-weight windows carries no information
                 value = train_step(
-                    network, optimizer, params, grad, x[batch], y[batch], loss=options.loss,
-                    loss_options=options.loss_options, sample_weight=weights, clip_norm=options.clip_norm,
+                    network,
+                    optimizer,
+                    params,
+                    grad,
+                    x[batch],
+                    y[batch],
+                    loss=options.loss,
+                    loss_options=options.loss_options,
+                    sample_weight=weights,
+                    clip_norm=options.clip_norm,
                     rng=dropout_rng,
-                )  # fmt: skip
+                )
                 if not math.isfinite(value):
                     kept = _restore_finite(network, params, x[:batch_size], best_params, initial)
                     return book.diverge(f"the loss became {value}", kept)
@@ -562,9 +381,13 @@ def _fit_lbfgs(network, params, x, y, sample_weight, options):
 
     start = params.astype(np.float64)
     solution = minimize(
-        objective, start, jac=True, method="L-BFGS-B", callback=record,
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        callback=record,
         options={"maxiter": options.max_iter, "ftol": options.tol * 1e-3, "gtol": 1e-8},
-    )  # fmt: skip
+    )
     if not np.isfinite(solution.fun):
         params[...] = start
         result.stop_reason = "diverged"
