@@ -6,7 +6,6 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -14,10 +13,20 @@ from sklearn.utils.validation import check_is_fitted
 from ._persistence import PersistenceMixin
 from .forecasting import output as _output
 from .forecasting.calendar import calendar_features
-from .forecasting.features import NORMALIZATIONS, WindowSpec, cut_windows, past_values, series_scale, training_windows
+from .forecasting.features import (
+    NORMALIZATIONS,
+    WindowSpec,
+    cut_windows,
+    exog_roles,
+    past_values,
+    quantile_levels,
+    series_scale,
+    training_windows,
+)
 from .forecasting.local import fit_local, forecast_local
 from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
 from .forecasting.seasons import choose_season, default_lookback, season_candidates
+from .forecasting.shrinkage import HeldOut, calibrate, seasonal_naive_windows, shrink_forecasts
 from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
 from .nn.layout import CELLS
 from .nn.threads import thread_scope
@@ -49,7 +58,7 @@ class _FitState(NamedTuple):
     origins: np.ndarray  # origin of each window within its series
 
 
-class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
+class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin, BaseEstimator):
     """Forecast one or many series with a recurrent network, with quantiles and intervals.
 
     The forecaster cuts windows of ``n_steps`` observations from every series,
@@ -93,6 +102,15 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         held-out (most recent) windows, per forecast step. In backtests on the
         bundled series the heads' 90 % intervals covered 87-94 % of held-out
         points; conformal ones 86-96 % (over-covering traffic).
+    shrinkage : {"auto"} or None, default="auto"
+        ``"auto"``: after training, keep of the network's correction to the
+        seasonal-naive baseline only what the held-out (most recent) windows
+        support, per forecast step (``correction_weight_``; see
+        :mod:`rnnforecast.forecasting.shrinkage`): where the network does not beat
+        the baseline clearly, the forecast is the seasonal-naive one (on a random
+        walk, the random walk). Intervals move with the shrunk median and the
+        conformal scores are computed after shrinkage. Needs ``early_stopping``
+        (its held-out windows); ``None`` keeps the network's forecast as it is.
     normalize : {"window", "series"}, default="window"
         ``"window"``: the network forecasts a correction to the seasonal-naive
         forecast (the last value when ``season_length`` is 1), in units of the
@@ -170,7 +188,11 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
     season_length_ : int
         Season of the seasonal-naive base.
     conformal_scores_ : ndarray of shape (n_calibration, horizon) or None
-        Absolute normalised errors of the median on the held-out windows.
+        Absolute normalised errors of the (shrunk) median on the held-out windows.
+    correction_weight_ : ndarray of shape (horizon,) or None
+        Share of the network's correction kept at each forecast step (0: the
+        seasonal-naive forecast, 1: the network's), chosen on the held-out
+        windows with ``shrinkage="auto"``; None without shrinkage.
     loss_curve_, validation_scores_, n_iter_
         From the training run.
 
@@ -198,6 +220,7 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         "scope": [StrOptions({"global", "local"})],
         "quantiles": ["array-like", None],
         "interval_method": [StrOptions({"conformal", "quantile"})],
+        "shrinkage": [StrOptions({"auto"}), None],
         "normalize": [StrOptions(set(NORMALIZATIONS))],
         "season_length": [Interval(Integral, 1, None, closed="left"), None],
         "calendar": ["boolean"],
@@ -223,11 +246,11 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
 
     def __init__(
         self, horizon=1, n_steps=None, *, cell="gru", hidden_size=32, num_layers=1, strategy="direct", scope="global",
-        quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", normalize="window",
-        season_length=None, calendar=True, past_exog=None, missing="error", freq=None, max_train_size=None, dropout=0.0,
-        weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100, early_stopping=True,
-        validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", device="cpu", n_jobs=None,
-        random_state=None, verbose=False,
+        quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", shrinkage="auto",
+        normalize="window", season_length=None, calendar=True, past_exog=None, missing="error", freq=None,
+        max_train_size=None, dropout=0.0, weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100,
+        early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", device="cpu",
+        n_jobs=None, random_state=None, verbose=False,
     ):  # fmt: skip
         self.horizon = horizon
         self.n_steps = n_steps
@@ -238,6 +261,7 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         self.scope = scope
         self.quantiles = quantiles
         self.interval_method = interval_method
+        self.shrinkage = shrinkage
         self.normalize = normalize
         self.season_length = season_length
         self.calendar = calendar
@@ -261,26 +285,6 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         self.verbose = verbose
 
     # ---------------------------------------------------------------- set-up
-    def _quantile_levels(self):
-        levels = np.asarray([] if self.quantiles is None else self.quantiles, dtype=np.float64).ravel()
-        if not np.all((levels > 0) & (levels < 1)):
-            raise ValueError(f"quantiles must lie strictly between 0 and 1, got {list(levels)}")
-        return np.unique(np.append(levels, 0.5))
-
-    def _exog_roles(self, names):
-        past = [] if self.past_exog is None else list(self.past_exog)
-        unknown = [name for name in past if name not in names]
-        if unknown:
-            raise ValueError(f"past_exog names columns {unknown} that X does not have (X has {names})")
-        past_columns = np.array([i for i, name in enumerate(names) if name in past], dtype=np.intp)
-        future_columns = np.array([i for i, name in enumerate(names) if name not in past], dtype=np.intp)
-        if self.strategy == "recursive" and len(past_columns):
-            raise ValueError(
-                "strategy='recursive' needs every exogenous column to be known in the future; past-only columns "
-                f"{past} need strategy='direct'"
-            )
-        return past_columns, future_columns
-
     def _calendar(self, index):
         if not self.calendar:
             return np.zeros((len(index), 0))
@@ -338,13 +342,13 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         :meth:`_complete_training` then calibrates the intervals and keeps the
         last window of each series.
         """
-        levels = self._quantile_levels()
+        levels = quantile_levels(self.quantiles)
         n_ahead = self.horizon if self.strategy == "direct" else 1
         self._probe(y, X)
         self.local_models_ = None
         minimum = self.n_steps_ + n_ahead
         panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=minimum)
-        past_columns, future_columns = self._exog_roles(panel.exog_names)
+        past_columns, future_columns = exog_roles(panel.exog_names, self.past_exog, self.strategy)
         n_calendar = self._calendar(panel.index[0][:1]).shape[1]
         if self.season_length is None:
             candidates = season_candidates(self.freq_, self.n_steps_)
@@ -412,11 +416,11 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         self.validation_scores_ = self.model_.validation_scores_
         self.n_iter_ = self.model_.n_iter_
 
-        self.conformal_scores_ = None
+        self.conformal_scores_ = self.correction_weight_ = None
         if self.early_stopping:
             validation = slice(n_train, None)
             held_out = series_of[validation], origins[validation]
-            self.conformal_scores_ = self._calibrate(values, exogs, calendars, *held_out)
+            self.conformal_scores_, self.correction_weight_ = self._calibrate(values, exogs, calendars, *held_out)
         # Keep only what predict needs: the last window of each series (not the training data).
         last = slice(-self.n_steps_, None)
         self._tails = [
@@ -426,20 +430,27 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         return self
 
     def _calibrate(self, values, exogs, calendars, series_of, origins):
-        """Absolute errors of the median over the window scale at every held-out origin: ndarray (n, horizon)."""
+        """Held-out evidence: conformal scores (n, horizon) and the correction weight per step (or None).
+
+        The weight is chosen on the network's own forecasts (``shrinkage="auto"``);
+        the scores are the absolute errors of the shrunk median over each window's scale.
+        """
         horizon = self.horizon
         keep = np.array([o + horizon < len(values[s]) for s, o in zip(series_of, origins, strict=True)], bool)
+        weight = np.zeros(horizon) if self.shrinkage == "auto" else None
         if not keep.any():
-            return None
+            return None, weight
         series_of, origins = series_of[keep], origins[keep]
         median = int(np.searchsorted(self.quantiles_, 0.5))
-        scores = []
+        self.correction_weight_ = None  # the network's forecasts, unshrunk
+        parts = []
         for i in np.unique(series_of):
             origin = origins[series_of == i]
             quantiles, scales = self._quantile_forecasts(values[i], exogs[i], calendars[i], origin, i, horizon)
+            naive = seasonal_naive_windows(past_values(values[i], origin, self.n_steps_), horizon, self.season_length_)
             actual = values[i][origin[:, None] + np.arange(1, horizon + 1)]
-            scores.append(np.abs(actual - quantiles[:, median]) / scales[:, None])
-        return np.concatenate(scores)
+            parts.append(HeldOut(quantiles, scales, naive, actual, i * (1 << 40) + origin // horizon))
+        return calibrate(parts, median, shrink=weight is not None)
 
     # --------------------------------------------------------------- predict
     def _quantile_forecasts(self, values, exog, calendar, origins, series, horizon):
@@ -450,18 +461,27 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         if self.strategy == "direct":
             x, bases, scales = cut_windows(raw, exog, calendar, origins, spec, self.scales_[series])
             output = self.model_.predict(x).reshape(len(origins), n_quantiles, spec.n_ahead)[:, :, :horizon]
-            return np.sort(output, axis=1) * scales[:, None, None] + bases[:, None, :horizon], scales
+            forecasts = np.sort(output, axis=1) * scales[:, None, None] + bases[:, None, :horizon]
+            return self._shrink(forecasts, raw), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
         median = int(np.searchsorted(self.quantiles_, 0.5))
         first_scales = None
+        window = raw
         for step in range(horizon):
-            x, bases, scales = cut_windows(raw, exog, calendar, np.asarray(origins) + step, spec, self.scales_[series])
+            x, bases, scales = cut_windows(
+                window, exog, calendar, np.asarray(origins) + step, spec, self.scales_[series]
+            )
             output = np.sort(self.model_.predict(x).reshape(len(origins), n_quantiles), axis=1)
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
-            raw = np.column_stack([raw[:, 1:], forecasts[:, median, step]])
-        return forecasts, first_scales
+            window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
+        return self._shrink(forecasts, raw), first_scales
+
+    def _shrink(self, forecasts, raw):
+        """Quantile forecasts (W, Q, horizon) of windows ``raw`` after the validated shrinkage (if any)."""
+        weight, median = getattr(self, "correction_weight_", None), int(np.searchsorted(self.quantiles_, 0.5))
+        return shrink_forecasts(forecasts, raw, weight, self.season_length_, median)
 
     def _future_inputs(self, horizon, X):
         """Per fitted series: (values, exog rows through the horizon, calendar rows, future index)."""
@@ -473,24 +493,23 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
                 f"(not in past_exog), so predict needs their values for the next {horizon} steps"
             )
         inputs = []
+        names = [self.exog_names_[c] for c in spec.future_columns]
         for i, tail in enumerate(self._tails):
             future = future_index(tail.index[-1], horizon, self.freq_)
-            rows = max(horizon, spec.n_future)
-            pad_index = future_index(tail.index[-1], rows, self.freq_)
-            exog = None
-            if tail.exog is not None:
-                exog = np.concatenate([tail.exog, np.zeros((rows, tail.exog.shape[1]))])
-                if needs_future_exog:
-                    exog[len(tail.exog) : len(tail.exog) + horizon, spec.future_columns] = _output.future_exog(
-                        X,
-                        self.series_ids_[i],
-                        future,
-                        [self.exog_names_[c] for c in spec.future_columns],
-                        self.layout_,
-                    )
-            calendar = self._calendar(tail.index.append(pad_index))
+            exog, calendar = self._padded(tail.exog, tail.index, horizon)
+            if needs_future_exog:
+                rows = slice(len(tail.exog), len(tail.exog) + horizon)
+                exog[rows, spec.future_columns] = _output.future_exog(
+                    X, self.series_ids_[i], future, names, self.layout_
+                )
             inputs.append((tail.values, exog, calendar, future))
         return inputs
+
+    def _padded(self, exog, index, horizon):
+        """Exogenous rows (zero rows appended for the forecast steps, or None) and calendar rows through them."""
+        rows = max(horizon, self.spec_.n_future)
+        calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)))
+        return (None if exog is None else np.concatenate([exog, np.zeros((rows, exog.shape[1]))])), calendar
 
     def _check_horizon(self, horizon):
         horizon = self.horizon if horizon is None else horizon
@@ -547,12 +566,7 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
                 continue
             if origin.min() < self.n_steps_ - 1:
                 raise ValueError(f"series {panel.ids[i]!r} has fewer than n_steps={self.n_steps_} values before it")
-            index = panel.index[i]
-            rows = max(horizon, self.spec_.n_future)
-            calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)))
-            exog = panel.exog[i] if panel.exog is not None else None
-            if exog is not None:
-                exog = np.concatenate([exog, np.zeros((rows, exog.shape[1]))])
+            exog, calendar = self._padded(None if panel.exog is None else panel.exog[i], panel.index[i], horizon)
             results.append(self._quantile_forecasts(panel.values[i], exog, calendar, origin, i, horizon))
         return results
 
@@ -575,23 +589,6 @@ class RNNForecaster(UncertaintyMixin, PersistenceMixin, BaseEstimator):
         results = self._forecast(horizon, X)
         median = int(np.searchsorted(self.quantiles_, 0.5))
         return _output.point_frame(self, [(future, q[median]) for future, q, _, _ in results])
-
-    def __getstate__(self):
-        # Plain values only (no pandas objects), so skops can save the model as well as pickle.
-        state = super().__getstate__()
-        if "freq_" in state:
-            state["freq_"] = None if self.freq_ is None else self.freq_.freqstr
-        if "_tails" in state:
-            state["_tails"] = [(t.values, t.exog, np.asarray(t.index)) for t in self._tails]
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        if isinstance(state.get("freq_"), str):
-            state["freq_"] = pd.tseries.frequencies.to_offset(state["freq_"])
-        if "_tails" in state:
-            state["_tails"] = [_output.Tail(values, exog, pd.Index(index)) for values, exog, index in state["_tails"]]
-        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

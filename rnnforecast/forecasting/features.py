@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "SeriesScale", "WindowSpec", "series_scale", "past_values", "cut_windows", "cut_targets", "training_windows",
+    "SeriesScale", "WindowSpec", "series_scale", "past_values", "cut_windows", "cut_targets", "exog_roles",
+    "quantile_levels", "training_windows",
 ]  # fmt: skip
 
 NORMALIZATIONS = ("window", "series")
@@ -182,6 +183,44 @@ def cut_targets(values, origins, n_ahead, bases, scales):
     """Normalised targets ``(values[origin + k] - base[k]) / scale`` for ``k = 1..n_ahead``: ndarray (W, n_ahead)."""
     positions = np.asarray(origins, dtype=np.intp)[:, None] + np.arange(1, n_ahead + 1)
     return (values[positions] - bases[:, :n_ahead]) / scales[:, None]
+
+
+def quantile_levels(quantiles):
+    """The sorted, unique quantile levels of the heads, with the median (0.5) always among them."""
+    levels = np.asarray([] if quantiles is None else quantiles, dtype=np.float64).ravel()
+    if not np.all((levels > 0) & (levels < 1)):
+        raise ValueError(f"quantiles must lie strictly between 0 and 1, got {list(levels)}")
+    return np.unique(np.append(levels, 0.5))
+
+
+def exog_roles(names, past_exog, strategy):
+    """Positions of the past-only and the future-known exogenous columns among ``names``.
+
+    Parameters
+    ----------
+    names : list of str
+        Columns of ``X``.
+    past_exog : list of str or None
+        Columns known only up to the forecast origin.
+    strategy : {"direct", "recursive"}
+        A recursive model needs every column in the future.
+
+    Returns
+    -------
+    past_columns, future_columns : ndarray of int
+    """
+    past = [] if past_exog is None else list(past_exog)
+    unknown = [name for name in past if name not in names]
+    if unknown:
+        raise ValueError(f"past_exog names columns {unknown} that X does not have (X has {names})")
+    past_columns = np.array([i for i, name in enumerate(names) if name in past], dtype=np.intp)
+    future_columns = np.array([i for i, name in enumerate(names) if name not in past], dtype=np.intp)
+    if strategy == "recursive" and len(past_columns):
+        raise ValueError(
+            "strategy='recursive' needs every exogenous column to be known in the future; past-only columns "
+            f"{past} need strategy='direct'"
+        )
+    return past_columns, future_columns
 
 
 def training_windows(values, exogs, calendars, scales, panel, spec, freq):

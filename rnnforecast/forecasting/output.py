@@ -9,7 +9,10 @@ import pandas as pd
 
 from .panel import LONG_COLUMNS, check_same_time_kind, series_exog
 
-__all__ = ["Tail", "future_exog", "point_frame", "quantile_frame", "interval_frame", "interval_from_quantiles"]
+__all__ = [
+    "Tail", "PlainStateMixin", "future_exog", "point_frame", "quantile_frame", "interval_frame",
+    "interval_from_quantiles",
+]  # fmt: skip
 
 
 class Tail(NamedTuple):
@@ -18,6 +21,30 @@ class Tail(NamedTuple):
     values: np.ndarray
     exog: np.ndarray | None
     index: pd.Index
+
+
+class PlainStateMixin:
+    """Pickle a fitted forecaster's frequency and last windows as plain values (no pandas objects).
+
+    So skops can save the model as well as pickle; loading turns them back into a
+    pandas offset and :class:`Tail` rows.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "freq_" in state:
+            state["freq_"] = None if self.freq_ is None else self.freq_.freqstr
+        if "_tails" in state:
+            state["_tails"] = [(t.values, t.exog, np.asarray(t.index)) for t in self._tails]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("freq_"), str):
+            state["freq_"] = pd.tseries.frequencies.to_offset(state["freq_"])
+        if "_tails" in state:
+            state["_tails"] = [Tail(values, exog, pd.Index(index)) for values, exog, index in state["_tails"]]
+        super().__setstate__(state)
 
 
 def future_exog(X, series_id, future: pd.Index, columns: list, layout: str) -> np.ndarray:

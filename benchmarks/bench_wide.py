@@ -1,0 +1,166 @@
+"""The wide accuracy protocol (DESIGN section 10): many refitted origins, 3 seeds, scored against the better naive.
+
+For every series, ``--origins`` consecutive rolling origins (one horizon apart,
+the last window ending at the last observation); at each origin the forecaster
+is refitted from scratch on the history up to it (``backtest(refit=True)``),
+once per seed. Score of a model on a series = total MAE over the origins ÷ total
+MAE of the better of the naive (last value) and the seasonal-naive forecast at
+each origin: below 1 beats the baseline, 1 equals it. Also reported: the spread
+of the score over seeds, the empirical coverage of the 90 % intervals, and the
+seconds per fit. The naive and seasonal-naive forecasts are scored on the same
+origins (their score is 1 or more by construction of the denominator).
+
+Each ``--config`` is a set of ``RNNForecaster`` parameters (``name:param=value,...``,
+e.g. ``noshrink:shrinkage=None``); ``default`` is the forecaster as shipped.
+
+    python benchmarks/bench_wide.py [--series stock weather_daily] [--seeds 0 1 2] [--origins 12]
+        [--config default --config noshrink:shrinkage=None] [--write benchmarks/RESULTS.md]
+
+Only the bundled series so far: more openly licensed series of each kind are
+still to be added (never the evaluation-reserved ones listed in the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section  # noqa: E402
+
+from rnnforecast import RNNForecaster, __version__, backtest  # noqa: E402
+from rnnforecast.demo import DEMO_SERIES, load_demo_series  # noqa: E402
+from rnnforecast.metrics import coverage  # noqa: E402
+
+
+def parse_config(text):
+    """``name:param=value,...`` -> (name, parameters); values are Python literals (``None``, ``0.5``, ``'lstm'``)."""
+    name, _, rest = text.partition(":")
+    params = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        try:
+            params[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            params[key.strip()] = value.strip()
+    return name, params
+
+
+def _naive_errors(series, frame, season):
+    """Per window: absolute errors (summed) of the naive and seasonal-naive forecasts on the backtest's windows."""
+    values = series.interpolate(limit_direction="both").to_numpy(dtype=float)
+    naive, seasonal = {}, {}
+    for window, part in frame.groupby("window"):
+        origin = series.index.get_loc(part["cutoff"].iloc[0])
+        actual = part["y"].to_numpy()
+        ok = np.isfinite(actual)
+        naive[window] = np.abs(actual - values[origin])[ok].sum()
+        seasonal[window] = np.abs(actual - part["naive"].to_numpy())[ok].sum()
+    return pd.Series(naive), pd.Series(seasonal)
+
+
+def run_series(name, configs, seeds, n_origins, n_jobs):
+    spec = DEMO_SERIES[name]
+    series = load_demo_series(name)
+    rows = []
+    baseline = None
+    for config_name, params in configs:
+        scores, covers, seconds = [], [], []
+        for seed in seeds:
+            options = {**spec.options, **params}
+            model = RNNForecaster(horizon=spec.horizon, random_state=seed, n_jobs=n_jobs, **options)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                result = backtest(
+                    model, series, n_windows=n_origins, step=spec.horizon, refit=True, season_length=spec.season_length
+                )
+            frame = result.forecasts
+            ok = np.isfinite(frame["y"].to_numpy())
+            naive, seasonal = _naive_errors(series, frame, spec.season_length)
+            baseline = np.minimum(naive, seasonal).sum()
+            model_error = np.abs(frame["y"] - frame["forecast"]).to_numpy()[ok].sum()
+            scores.append(model_error / baseline)
+            covers.append(coverage(frame["y"], frame["lower"], frame["upper"]))
+            seconds.append(result.fit_seconds / n_origins)
+            print(f"{name} {config_name} seed {seed}: score {scores[-1]:.3f}, coverage {covers[-1]:.3f}", flush=True)
+        rows.append(
+            {
+                "series": name,
+                "model": config_name,
+                "scores": scores,
+                "mean": float(np.mean(scores)),
+                "spread": float(np.max(scores) - np.min(scores)),
+                "coverage_90": float(np.mean(covers)),
+                "seconds_per_fit": float(np.mean(seconds)),
+            }
+        )
+    for label, errors in (("naive (last value)", naive), (f"seasonal naive ({spec.season_length})", seasonal)):
+        score = float(errors.sum() / baseline)
+        rows.append(
+            {
+                "series": name,
+                "model": label,
+                "scores": [score],
+                "mean": score,
+                "spread": 0.0,
+                "coverage_90": np.nan,
+                "seconds_per_fit": 0.0,
+            }
+        )
+    return rows
+
+
+def _markdown(table, args):
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, {os.cpu_count()} "
+        f"cores, rnnforecast {__version__}; {args.origins} consecutive origins one horizon apart, refitted at each, "
+        f"seeds {', '.join(map(str, args.seeds))}; score = total MAE / total MAE of the better of naive and seasonal "
+        "naive at each origin (lower is better, 1 = baseline); command: `python benchmarks/bench_wide.py "
+        + " ".join(f"--config {c}" for c in args.config)
+        + f" --series {' '.join(args.series)}`.",
+        "",
+        "| series | model | score per seed | mean | seed spread | 90 % coverage | s per fit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples():
+        cover = "" if np.isnan(row.coverage_90) else f"{row.coverage_90:.3f}"
+        per_seed = " / ".join(f"{s:.3f}" for s in row.scores)
+        lines.append(
+            f"| {row.series} | {row.model} | {per_seed} | {row.mean:.3f} | {row.spread:.3f} | {cover} | "
+            f"{row.seconds_per_fit:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", nargs="+", default=list(DEMO_SERIES), choices=list(DEMO_SERIES))
+    parser.add_argument("--config", action="append", help="name:param=value,... (repeatable; default: 'default')")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--origins", type=int, default=12)
+    parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--write", type=Path, help="update the bench_wide section of this RESULTS.md")
+    args = parser.parse_args(argv)
+    args.config = args.config or ["default"]
+    configs = [parse_config(text) for text in args.config]
+    rows = []
+    for name in args.series:
+        rows += run_series(name, configs, args.seeds, args.origins, args.n_jobs)
+    text = _markdown(pd.DataFrame(rows), args)
+    print(text)
+    if args.write:
+        write_section(args.write, "bench_wide", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Validated shrinkage toward the seasonal-naive baseline: a random walk gives the random walk, signal is kept."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnforecast import RNNForecaster, backtest
+from rnnforecast.forecasting.shrinkage import (
+    WEIGHT_GRID,
+    choose_correction_weight,
+    seasonal_naive_windows,
+    shrink_quantiles,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+FAST = dict(n_steps=20, hidden_size=8, max_iter=30, random_state=0)
+
+
+def _series(values):
+    return pd.Series(values, index=pd.date_range("2020-01-01", periods=len(values), freq="D"), name="y")
+
+
+def test_choose_weight_keeps_a_helpful_correction_and_drops_noise():
+    rng = np.random.default_rng(1)
+    signal = rng.normal(size=(300, 2))
+    target = np.column_stack([signal[:, 0] + 0.2 * rng.normal(size=300), rng.normal(size=300)])
+    weight = choose_correction_weight(signal, target, np.arange(300) // 3)
+    assert weight[0] >= 0.8 and weight[1] == 0.0
+    assert set(weight) <= set(WEIGHT_GRID)
+
+
+def test_choose_weight_needs_two_blocks_of_evidence():
+    signal = np.ones((5, 1))
+    assert choose_correction_weight(signal, signal, np.zeros(5)).tolist() == [0.0]
+
+
+def test_a_half_right_correction_is_half_kept():
+    rng = np.random.default_rng(2)
+    correction = rng.normal(size=(2000, 1))
+    target = 0.5 * correction + 0.01 * rng.normal(size=(2000, 1))
+    assert choose_correction_weight(correction, target, np.arange(2000))[0] == pytest.approx(0.5, abs=0.05)
+
+
+def test_seasonal_naive_windows_and_shrunk_quantiles():
+    windows = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
+    assert seasonal_naive_windows(windows, 4, 2).tolist() == [[4.0, 5.0, 4.0, 5.0]]
+    assert seasonal_naive_windows(windows, 2, 9).tolist() == [[5.0, 5.0]]  # a season past the window: last value
+    quantiles = np.array([[[0.0, 10.0], [1.0, 12.0], [2.0, 14.0]]])  # (1 window, 3 quantiles, 2 steps)
+    naive = np.array([[1.0, 2.0]])
+    shrunk = shrink_quantiles(quantiles, naive, np.array([0.0, 0.5]), median=1)
+    np.testing.assert_allclose(shrunk[0, 1], [1.0, 7.0])  # step 1: the naive value; step 2: halfway
+    np.testing.assert_allclose(np.diff(shrunk[0], axis=0), np.diff(quantiles[0], axis=0))  # spread kept
+
+
+def test_a_random_walk_is_forecast_by_the_random_walk():
+    rng = np.random.default_rng(0)
+    y = _series(100 + np.cumsum(rng.normal(size=900)))
+    model = RNNForecaster(horizon=5, season_length=1, **FAST).fit(y)
+    weight = model.correction_weight_
+    assert weight.shape == (5,) and (weight == 0).sum() >= 4
+    forecast = model.predict().to_numpy()
+    np.testing.assert_allclose(forecast[weight == 0], y.iloc[-1], rtol=1e-12)
+    unshrunk = RNNForecaster(horizon=5, season_length=1, shrinkage=None, **FAST).fit(y)
+    assert unshrunk.correction_weight_ is None
+    assert not np.allclose(unshrunk.predict().to_numpy(), y.iloc[-1])
+
+
+def test_a_learnable_signal_keeps_the_network():
+    rng = np.random.default_rng(0)
+    # A 5-step cycle under a last-value base (season_length=1): the base is poor at steps 1-3, the network is not.
+    y = _series(10 + 2 * np.sin(np.arange(900) * 2 * np.pi / 5) + 0.2 * rng.normal(size=900))
+    model = RNNForecaster(horizon=3, season_length=1, **FAST).fit(y)
+    assert model.correction_weight_.min() >= 0.7
+    result = backtest(model, y, n_windows=10, refit=False).summary()
+    assert result.loc["rnn", "mae"] < 0.6 * result.loc["seasonal_naive", "mae"]
+
+
+def test_intervals_are_calibrated_after_shrinkage():
+    rng = np.random.default_rng(3)
+    y = _series(100 + np.cumsum(rng.normal(size=900)))
+    model = RNNForecaster(horizon=5, season_length=1, interval_method="conformal", **FAST).fit(y)
+    interval = model.predict_interval(coverage=0.9)
+    point = interval["forecast"].to_numpy()
+    assert np.all(interval["lower"].to_numpy() < point) and np.all(point < interval["upper"].to_numpy())
+    assert (model.conformal_width(0.9) > 0).all()
+    result = backtest(model, y, n_windows=20, refit=False, interval_method="conformal").summary()
+    assert 0.75 <= result.loc["rnn", "coverage"] <= 1.0
+
+
+def test_without_held_out_windows_there_is_no_shrinkage():
+    y = _series(np.sin(np.arange(300) / 3) + 5)
+    model = RNNForecaster(horizon=3, early_stopping=False, **FAST).fit(y)
+    assert model.correction_weight_ is None
+
+
+def test_recursive_models_extend_the_last_weight_beyond_the_trained_horizon():
+    rng = np.random.default_rng(0)
+    y = _series(100 + np.cumsum(rng.normal(size=600)))
+    model = RNNForecaster(horizon=4, strategy="recursive", season_length=1, **FAST).fit(y)
+    assert model.correction_weight_.shape == (4,)
+    assert model.predict(horizon=9).shape == (9,)
