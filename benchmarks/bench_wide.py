@@ -11,13 +11,21 @@ seconds per fit. The naive and seasonal-naive forecasts are scored on the same
 origins (their score is 1 or more by construction of the denominator).
 
 Each ``--config`` is a set of ``RNNForecaster`` parameters (``name:param=value,...``,
-e.g. ``noshrink:shrinkage=None``); ``default`` is the forecaster as shipped.
+e.g. ``noshrink:shrinkage=None``); ``default`` is the forecaster as shipped;
+``--config none`` reports the baselines (and peers) alone.
 
-    python benchmarks/bench_wide.py [--series stock weather_daily] [--seeds 0 1 2] [--origins 12]
-        [--config default --config noshrink:shrinkage=None] [--write benchmarks/RESULTS.md]
+The series (``wide_series.py``) are the four bundled ones and more openly
+licensed real series of each kind copied from installable packages into
+``benchmarks/data/`` (never the evaluation-reserved ones listed in the README).
+With ``--peers PYTHON`` (the Python of an environment with statsforecast,
+``benchmarks/peers.sh`` makes one), statsforecast's AutoETS and AutoARIMA are
+fitted at the same origins on the same history (``peer_statsforecast.py``, in
+its own process) and scored alike; their forecasts are cached in
+``benchmarks/.peers/`` since they do not depend on the forecaster.
 
-Only the bundled series so far: more openly licensed series of each kind are
-still to be added (never the evaluation-reserved ones listed in the README).
+    python benchmarks/bench_wide.py [--series stock sp500] [--seeds 0 1 2] [--origins 12]
+        [--config default --config noshrink:shrinkage=None] [--peers ../peers/bin/python]
+        [--write benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import argparse
 import ast
 import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -37,10 +46,15 @@ from sklearn.exceptions import ConvergenceWarning
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section  # noqa: E402
+from wide_series import WIDE_SERIES, load_wide_series  # noqa: E402
 
 from rnnforecast import RNNForecaster, __version__, backtest  # noqa: E402
-from rnnforecast.demo import DEMO_SERIES, load_demo_series  # noqa: E402
 from rnnforecast.metrics import coverage  # noqa: E402
+
+PEERS = Path(__file__).resolve().parent / "peer_statsforecast.py"
+PEER_CACHE = Path(__file__).resolve().parent / ".peers"
+#: Observations a statistical peer sees at each origin, at most (AutoARIMA's time grows fast with it).
+PEER_HISTORY = 2000
 
 
 def parse_config(text):
@@ -69,11 +83,49 @@ def _naive_errors(series, frame, season):
     return pd.Series(naive), pd.Series(seasonal)
 
 
-def run_series(name, configs, seeds, n_origins, n_jobs):
-    spec = DEMO_SERIES[name]
-    series = load_demo_series(name)
+def _peer_rows(name, series, frame, spec, baseline, peer_python):
+    """Score statsforecast's peers at the backtest's origins (forecasts cached per series and origins)."""
+    cutoffs = frame.groupby("window")["cutoff"].first()
+    positions = np.array([series.index.get_loc(c) for c in cutoffs])
+    history = min(PEER_HISTORY, spec.options.get("max_train_size", PEER_HISTORY))
+    PEER_CACHE.mkdir(exist_ok=True)
+    key = f"{len(positions)}-{positions[-1]}-{spec.horizon}-{spec.season_length}-{history}"
+    cached = PEER_CACHE / f"{name}-{key}.npz"
+    if not cached.exists():
+        source = PEER_CACHE / f"{name}-input.npz"
+        values = series.interpolate(limit_direction="both").to_numpy(dtype=float)
+        np.savez(source, values=values, cutoffs=positions, horizon=spec.horizon,
+                 season_length=spec.season_length, history=history)  # fmt: skip
+        subprocess.run([peer_python, str(PEERS), str(source), str(cached)], check=True)
+    peers = np.load(cached)
     rows = []
-    baseline = None
+    for model in peers["names"]:
+        errors, covers = 0.0, []
+        for i, (_, part) in enumerate(frame.groupby("window")):
+            actual = part["y"].to_numpy()
+            ok = np.isfinite(actual)
+            errors += np.abs(actual - peers[f"{model}_mean"][i])[ok].sum()
+            covers.append(coverage(actual, peers[f"{model}_lo"][i], peers[f"{model}_hi"][i]))
+        score = float(errors / baseline)
+        seconds = float(peers[f"{model}_seconds"]) / len(positions)
+        rows.append({"series": name, "model": str(model), "scores": [score], "mean": score, "spread": 0.0,
+                     "coverage_90": float(np.mean(covers)), "seconds_per_fit": seconds})  # fmt: skip
+        print(f"{name} {model}: score {score:.3f}, coverage {rows[-1]['coverage_90']:.3f}", flush=True)
+    return rows
+
+
+def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None):
+    spec = WIDE_SERIES[name]
+    series = load_wide_series(name)
+    rows = []
+    if not configs:  # baselines and peers only: the origins come from one cheap stand-in fit
+        model = RNNForecaster(horizon=spec.horizon, max_iter=1, hidden_size=2, early_stopping=False, **spec.options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            frame = backtest(model, series, n_windows=n_origins, step=spec.horizon, season_length=spec.season_length)
+        frame = frame.forecasts
+        naive, seasonal = _naive_errors(series, frame, spec.season_length)
+        baseline = np.minimum(naive, seasonal).sum()
     for config_name, params in configs:
         scores, covers, seconds = [], [], []
         for seed in seeds:
@@ -117,6 +169,8 @@ def run_series(name, configs, seeds, n_origins, n_jobs):
                 "seconds_per_fit": 0.0,
             }
         )
+    if peer_python:
+        rows += _peer_rows(name, series, frame, spec, baseline, peer_python)
     return rows
 
 
@@ -144,18 +198,19 @@ def _markdown(table, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--series", nargs="+", default=list(DEMO_SERIES), choices=list(DEMO_SERIES))
+    parser.add_argument("--series", nargs="+", default=list(WIDE_SERIES), choices=list(WIDE_SERIES))
     parser.add_argument("--config", action="append", help="name:param=value,... (repeatable; default: 'default')")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--origins", type=int, default=12)
     parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--peers", metavar="PYTHON", help="Python of an environment with statsforecast")
     parser.add_argument("--write", type=Path, help="update the bench_wide section of this RESULTS.md")
     args = parser.parse_args(argv)
     args.config = args.config or ["default"]
-    configs = [parse_config(text) for text in args.config]
+    configs = [parse_config(text) for text in args.config if text != "none"]
     rows = []
     for name in args.series:
-        rows += run_series(name, configs, args.seeds, args.origins, args.n_jobs)
+        rows += run_series(name, configs, args.seeds, args.origins, args.n_jobs, args.peers)
     text = _markdown(pd.DataFrame(rows), args)
     print(text)
     if args.write:

@@ -25,6 +25,7 @@ from .forecasting.features import (
 )
 from .forecasting.local import fit_local, forecast_local
 from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
+from .forecasting.predictability import fold_gains, predictable
 from .forecasting.seasons import choose_season, default_lookback, season_candidates
 from .forecasting.shrinkage import HeldOut, calibrate, seasonal_naive_windows, shrink_forecasts
 from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
@@ -108,7 +109,11 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         support, per forecast step (``correction_weight_``; see
         :mod:`rnnforecast.forecasting.shrinkage`): where the network does not beat
         the baseline clearly, the forecast is the seasonal-naive one (on a random
-        walk, the random walk). Intervals move with the shrunk median and the
+        walk, the random walk). The correction is also dropped when a linear
+        correction of the baseline fails to beat it over the whole training
+        history (``predictability_``; see
+        :mod:`rnnforecast.forecasting.predictability`): a price series whose recent
+        drift made the network look skilful. Intervals move with the shrunk median and the
         conformal scores are computed after shrinkage. Needs ``early_stopping``
         (its held-out windows); ``None`` keeps the network's forecast as it is.
     normalize : {"window", "series"}, default="window"
@@ -193,6 +198,11 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         Share of the network's correction kept at each forecast step (0: the
         seasonal-naive forecast, 1: the network's), chosen on the held-out
         windows with ``shrinkage="auto"``; None without shrinkage.
+    predictability_ : ndarray of shape (5,) or None
+        With ``shrinkage="auto"``: relative gain of a linear correction of the
+        seasonal-naive base on each of five periods of the training history
+        (fitted on the others); where it is not clearly positive the correction
+        weight is 0 at every step. None without shrinkage.
     loss_curve_, validation_scores_, n_iter_
         From the training run.
 
@@ -416,7 +426,7 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         self.validation_scores_ = self.model_.validation_scores_
         self.n_iter_ = self.model_.n_iter_
 
-        self.conformal_scores_ = self.correction_weight_ = None
+        self.conformal_scores_ = self.correction_weight_ = self.predictability_ = None
         if self.early_stopping:
             validation = slice(n_train, None)
             held_out = series_of[validation], origins[validation]
@@ -438,6 +448,8 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         horizon = self.horizon
         keep = np.array([o + horizon < len(values[s]) for s, o in zip(series_of, origins, strict=True)], bool)
         weight = np.zeros(horizon) if self.shrinkage == "auto" else None
+        if weight is not None:
+            self.predictability_ = fold_gains(values, self.n_steps_, horizon, self.season_length_)
         if not keep.any():
             return None, weight
         series_of, origins = series_of[keep], origins[keep]
@@ -450,7 +462,8 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
             naive = seasonal_naive_windows(past_values(values[i], origin, self.n_steps_), horizon, self.season_length_)
             actual = values[i][origin[:, None] + np.arange(1, horizon + 1)]
             parts.append(HeldOut(quantiles, scales, naive, actual, i * (1 << 40) + origin // horizon))
-        return calibrate(parts, median, shrink=weight is not None)
+        shrink = weight is not None
+        return calibrate(parts, median, shrink=shrink, baseline_only=shrink and not predictable(self.predictability_))
 
     # --------------------------------------------------------------- predict
     def _quantile_forecasts(self, values, exog, calendar, origins, series, horizon):

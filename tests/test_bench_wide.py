@@ -27,3 +27,44 @@ def test_wide_protocol_scores_models_against_the_better_naive(tmp_path):
     assert "<!-- bench_wide -->" in text and "| stock | fast |" in text
     naive_row = next(line for line in text.splitlines() if line.startswith("| stock | naive"))
     assert "| 1.000 |" in naive_row  # the naive forecast is the better naive here (season 1): score 1 by definition
+
+
+FAKE_PEER = """
+import sys
+import numpy as np
+data = np.load(sys.argv[1])
+values, cutoffs, horizon = data["values"], data["cutoffs"], int(data["horizon"])
+mean = np.repeat(values[cutoffs][:, None], horizon, axis=1)  # the naive forecast, as a stand-in peer
+np.savez(sys.argv[2], names=np.array(["Fake"]), Fake_mean=mean, Fake_lo=mean - 1e9, Fake_hi=mean + 1e9,
+         Fake_seconds=1.0)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_peers_run_in_their_own_process_on_the_same_origins(tmp_path, monkeypatch):
+    script = tmp_path / "fake_peer.py"
+    script.write_text(FAKE_PEER)
+    monkeypatch.setattr(bench_wide, "PEERS", script)
+    monkeypatch.setattr(bench_wide, "PEER_CACHE", tmp_path / "cache")
+    results = tmp_path / "RESULTS.md"
+    argv = ["--series", "stock", "--seeds", "0", "--origins", "2", "--config", "fast:max_iter=3,hidden_size=4"]
+    bench_wide.main([*argv, "--peers", sys.executable, "--write", str(results)])
+    lines = results.read_text().splitlines()
+    naive = next(line for line in lines if line.startswith("| stock | naive"))
+    fake = next(line for line in lines if line.startswith("| stock | Fake"))
+    assert naive.split("|")[3:6] == fake.split("|")[3:6]  # same forecasts, same origins: the same score
+    assert "| 1.000 | 0.5 |" in fake  # every point inside its huge interval; 1 s over 2 origins
+    assert len(list((tmp_path / "cache").glob("stock-2-*.npz"))) == 1  # cached for the next configuration
+
+
+def test_every_wide_series_loads_with_its_kind_and_horizon():
+    from wide_series import WIDE_SERIES, load_wide_series
+
+    kinds = {spec.kind for spec in WIDE_SERIES.values()}
+    assert {"stock", "weather", "traffic", "load"} <= kinds
+    for name, spec in WIDE_SERIES.items():
+        series = load_wide_series(name)
+        assert series.index.is_monotonic_increasing and not series.index.has_duplicates, name
+        assert len(series) > 12 * spec.horizon + 500, name
+        assert series.notna().mean() > 0.9, name

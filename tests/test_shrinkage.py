@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from rnnforecast import RNNForecaster, backtest
+from rnnforecast.forecasting.predictability import N_FOLDS, fold_gains, predictable
 from rnnforecast.forecasting.shrinkage import (
     WEIGHT_GRID,
     choose_correction_weight,
@@ -99,3 +100,40 @@ def test_recursive_models_extend_the_last_weight_beyond_the_trained_horizon():
     model = RNNForecaster(horizon=4, strategy="recursive", season_length=1, **FAST).fit(y)
     assert model.correction_weight_.shape == (4,)
     assert model.predict(horizon=9).shape == (9,)
+
+
+def test_history_without_a_linear_signal_vetoes_a_recent_drift():
+    # A random walk that drifts up in its last fifth: the held-out (most recent) windows reward a network that
+    # learned the drift, but over the whole history a correction of the random walk wins as often as it loses.
+    rng = np.random.default_rng(4)
+    steps = rng.normal(size=1500)
+    steps[-300:] += 0.8
+    y = _series(100 + np.cumsum(steps))
+    gains = fold_gains([y.to_numpy()], 20, 5, 1)
+    assert gains.shape == (N_FOLDS,) and not predictable(gains)
+    model = RNNForecaster(horizon=5, season_length=1, **FAST).fit(y)
+    np.testing.assert_array_equal(model.predictability_, gains)
+    assert (model.correction_weight_ == 0).all()
+    np.testing.assert_allclose(model.predict().to_numpy(), y.iloc[-1], rtol=1e-12)
+    assert RNNForecaster(horizon=5, season_length=1, shrinkage=None, **FAST).fit(y).predictability_ is None
+
+
+def test_fold_gains_find_persistent_anomalies_and_pool_series():
+    rng = np.random.default_rng(5)
+    t = np.arange(2000)
+    anomaly = np.convolve(rng.normal(size=2000), np.ones(30) / 6, "same")  # slow, persistent deviations
+    series = [np.sin(2 * np.pi * t / 24) + anomaly, np.cos(2 * np.pi * t / 24) + anomaly[::-1]]
+    gains = fold_gains(series, 48, 12, 24)
+    assert predictable(gains) and gains.min() > 0.05
+    walks = [np.cumsum(rng.normal(size=2000)) for _ in range(3)]
+    assert not predictable(fold_gains(walks, 24, 5, 1))
+
+
+def test_fold_gains_skip_missing_values_and_short_series():
+    rng = np.random.default_rng(6)
+    values = np.cumsum(rng.normal(size=1000))
+    holed = values.copy()
+    holed[100:110] = np.nan
+    assert np.isfinite(fold_gains([holed], 24, 5, 1)).all()
+    assert fold_gains([values[:30]], 24, 5, 1).shape == (0,)
+    assert predictable(np.empty(0))  # too little history to tell: the held-out windows decide alone

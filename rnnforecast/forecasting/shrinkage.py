@@ -180,7 +180,7 @@ class HeldOut(NamedTuple):
     blocks: np.ndarray  # (W,) block of each window (overlapping targets share one)
 
 
-def calibrate(parts, median, shrink):
+def calibrate(parts, median, shrink, baseline_only=False):
     """Conformal scores and correction weight from the held-out windows of every series.
 
     Parameters
@@ -191,6 +191,10 @@ def calibrate(parts, median, shrink):
         Position of the median among the quantiles.
     shrink : bool
         Choose the correction weight (:func:`choose_correction_weight`); otherwise None.
+    baseline_only : bool, default=False
+        With ``shrink``: the weight is 0 at every step whatever the windows say
+        (the history holds no evidence of a correction worth learning, see
+        :mod:`rnnforecast.forecasting.predictability`).
 
     Returns
     -------
@@ -204,6 +208,8 @@ def calibrate(parts, median, shrink):
         correction = np.concatenate([(p.quantiles[:, median] - p.naive) / s for p, s in zip(parts, scale, strict=True)])
         target = np.concatenate([(p.actual - p.naive) / s for p, s in zip(parts, scale, strict=True)])
         weight = choose_correction_weight(correction, target, np.concatenate([p.blocks for p in parts]))
+        if baseline_only:
+            weight = np.zeros_like(weight)
         parts = [p._replace(quantiles=shrink_quantiles(p.quantiles, p.naive, weight, median)) for p in parts]
     scores = np.concatenate([np.abs(p.actual - p.quantiles[:, median]) / p.scales[:, None] for p in parts])
     return scores, weight
