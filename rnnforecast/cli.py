@@ -7,6 +7,7 @@ message says why), 2 for command-line usage errors (from argparse).
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import warnings
 from pathlib import Path
@@ -18,11 +19,23 @@ class DataError(Exception):
     """A problem with the user's file or columns, reported without a traceback."""
 
 
+def _defaults(function) -> dict:
+    """Keyword defaults of ``function`` (or a class's ``__init__``): the one source of the CLI's defaults."""
+    return {name: p.default for name, p in inspect.signature(function).parameters.items() if p.default is not p.empty}
+
+
 def _add_data_options(parser):
+    from .forecaster import RNNForecaster
+    from .forecasting.panel import MISSING_POLICIES
+    from .nn.layout import CELLS
+
+    model = _defaults(RNNForecaster)
     parser.add_argument("csv", help="CSV file with a date/time column and the target column")
     parser.add_argument("--target", required=True, help="column to forecast")
     parser.add_argument("--date-column", help="date/time column (default: the first column)")
-    parser.add_argument("--horizon", type=int, default=1, help="steps ahead to forecast (default: 1)")
+    parser.add_argument(
+        "--horizon", type=int, default=model["horizon"], help="steps ahead to forecast (default: %(default)s)"
+    )
     parser.add_argument(
         "--exog",
         nargs="+",
@@ -32,14 +45,28 @@ def _add_data_options(parser):
         "(rows whose target cell is empty)",
     )
     parser.add_argument("--past-exog", nargs="+", default=[], metavar="COLUMN", help="columns known only up to now")
-    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn", "peephole"])
-    parser.add_argument("--hidden-size", type=int, default=32)
+    parser.add_argument(
+        "--cell", default=model["cell"], choices=sorted(CELLS), help="recurrent cell (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--hidden-size", type=int, default=model["hidden_size"], help="units per layer (default: %(default)s)"
+    )
     parser.add_argument("--n-steps", type=int, help="lookback window (default: by frequency)")
-    parser.add_argument("--strategy", default="direct", choices=["direct", "recursive"])
-    parser.add_argument("--max-iter", type=int, default=100, help="maximum training epochs (default: 100)")
+    strategies = sorted(RNNForecaster._parameter_constraints["strategy"][0].options)
+    parser.add_argument(
+        "--strategy", default=model["strategy"], choices=strategies, help="multi-step strategy (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--max-iter", type=int, default=model["max_iter"], help="maximum training epochs (default: %(default)s)"
+    )
     parser.add_argument("--max-train-size", type=int, help="train on at most this many last observations")
     parser.add_argument("--freq", help="frequency of the time index (default: inferred), e.g. D, h, B")
-    parser.add_argument("--missing", default="error", choices=["error", "interpolate"])
+    parser.add_argument(
+        "--missing",
+        default=model["missing"],
+        choices=list(MISSING_POLICIES),
+        help="missing-value policy (default: %(default)s)",
+    )
     parser.add_argument("--coverage", type=float, default=0.9, help="interval coverage (default: 0.9)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--plot", help="write a PNG plot here")
@@ -53,9 +80,18 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--output", required=True, help="CSV to write: date, forecast, lower, upper")
     backtest = commands.add_parser("backtest", help="rolling-origin evaluation against a seasonal-naive forecast")
     _add_data_options(backtest)
-    backtest.add_argument("--n-windows", type=int, default=5)
+    from .model_selection import backtest as run_backtest
+
+    evaluation = _defaults(run_backtest)
+    backtest.add_argument(
+        "--n-windows", type=int, default=evaluation["n_windows"], help="origins (default: %(default)s)"
+    )
     backtest.add_argument("--step", type=int, help="steps between windows (default: horizon)")
-    backtest.add_argument("--refit", default="false", help="true, false, or k (refit every k windows)")
+    backtest.add_argument(
+        "--refit",
+        default=str(evaluation["refit"]).lower(),
+        help="true, false, or k (refit every k windows; default: %(default)s)",
+    )
     backtest.add_argument("--season-length", type=int, help="season of the naive baseline and MASE")
     backtest.add_argument("--output", help="CSV of every window's forecasts")
     backtest.add_argument("--metrics", help="CSV of the metrics per window")

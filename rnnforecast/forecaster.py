@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -26,6 +28,7 @@ from .forecasting.features import (
 from .forecasting.local import fit_local, forecast_local
 from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
 from .forecasting.predictability import fold_gains, predictable
+from .forecasting.scoring import forecast_at, is_target_copy
 from .forecasting.seasons import choose_season, default_lookback, season_candidates
 from .forecasting.shrinkage import HeldOut, calibrate, seasonal_naive_windows, shrink_forecasts
 from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
@@ -116,6 +119,11 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         drift made the network look skilful. Intervals move with the shrunk median and the
         conformal scores are computed after shrinkage. Needs ``early_stopping``
         (its held-out windows); ``None`` keeps the network's forecast as it is.
+    nonnegative : {"auto"} or bool, default="auto"
+        Floor every forecast, quantile and interval bound at 0 (traffic counts,
+        loads, wind speeds, prices). ``"auto"``: when no training value is
+        negative (``nonnegative_``). Flooring never moves a forecast away from a
+        non-negative truth, so it cannot hurt any error or the coverage of such a target.
     normalize : {"window", "series"}, default="window"
         ``"window"``: the network forecasts a correction to the seasonal-naive
         forecast (the last value when ``season_length`` is 1), in units of the
@@ -190,6 +198,8 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
     n_steps_ : int
     quantiles_ : ndarray
         Sorted quantile levels of the heads.
+    nonnegative_ : bool
+        Whether forecasts and bounds are floored at 0.
     season_length_ : int
         Season of the seasonal-naive base.
     conformal_scores_ : ndarray of shape (n_calibration, horizon) or None
@@ -231,6 +241,7 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         "quantiles": ["array-like", None],
         "interval_method": [StrOptions({"conformal", "quantile"})],
         "shrinkage": [StrOptions({"auto"}), None],
+        "nonnegative": [StrOptions({"auto"}), "boolean"],
         "normalize": [StrOptions(set(NORMALIZATIONS))],
         "season_length": [Interval(Integral, 1, None, closed="left"), None],
         "calendar": ["boolean"],
@@ -257,10 +268,10 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
     def __init__(
         self, horizon=1, n_steps=None, *, cell="gru", hidden_size=32, num_layers=1, strategy="direct", scope="global",
         quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", shrinkage="auto",
-        normalize="window", season_length=None, calendar=True, past_exog=None, missing="error", freq=None,
-        max_train_size=None, dropout=0.0, weight_decay=0.0, learning_rate_init=3e-3, batch_size=64, max_iter=100,
-        early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32", device="cpu",
-        n_jobs=None, random_state=None, verbose=False,
+        nonnegative="auto", normalize="window", season_length=None, calendar=True, past_exog=None, missing="error",
+        freq=None, max_train_size=None, dropout=0.0, weight_decay=0.0, learning_rate_init=3e-3, batch_size=64,
+        max_iter=100, early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32",
+        device="cpu", n_jobs=None, random_state=None, verbose=False,
     ):  # fmt: skip
         self.horizon = horizon
         self.n_steps = n_steps
@@ -272,6 +283,7 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         self.quantiles = quantiles
         self.interval_method = interval_method
         self.shrinkage = shrinkage
+        self.nonnegative = nonnegative
         self.normalize = normalize
         self.season_length = season_length
         self.calendar = calendar
@@ -317,12 +329,16 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         X : pandas DataFrame or None
             Exogenous columns on the same time index (shared by all series), or a
             long frame ``unique_id, ds, <columns>`` with long ``y``. See
-            ``past_exog`` for which columns must be known in the future.
+            ``past_exog`` for which columns must be known in the future. ``X``
+            equal to ``y`` (``cross_val_score(model, y, y, scoring=...)``, how
+            scikit-learn passes a target to its scorers) is ignored.
 
         Returns
         -------
         self : RNNForecaster
         """
+        if is_target_copy(y, X):  # cross_val_score(model, y, y): the series came as X and as y
+            X = None
         if self.scope == "local":
             probe = self._probe(y, X)
             self.local_models_ = fit_local(self, y, X, probe)
@@ -341,6 +357,11 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         self.n_steps_ = self.n_steps or default_lookback(self.freq_)
         self.scope_ = self.scope
         self.series_ids_, self.layout_, self.name_ = probe.ids, probe.layout, probe.name
+        if self.nonnegative == "auto":
+            finite = [v[np.isfinite(v)] for v in probe.values]
+            self.nonnegative_ = all(len(v) == 0 or v.min() >= 0 for v in finite)
+        else:
+            self.nonnegative_ = bool(self.nonnegative)
         return probe
 
     def _prepare_training(self, y, X=None):
@@ -465,6 +486,52 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         shrink = weight is not None
         return calibrate(parts, median, shrink=shrink, baseline_only=shrink and not predictable(self.predictability_))
 
+    # ------------------------------------------------------------ new data
+    def update(self, y, X=None):
+        """Forecast from the end of new observations from now on, without refitting the network.
+
+        The series of ``y`` replace the ones the model forecasts: later
+        observations of the fitted series (each keeps its training scale) and
+        whole new series (each scaled on its own history), as a global model
+        transfers to series it never saw. ``predict``, ``predict_interval``,
+        ``predict_quantiles`` and ``score`` then start at the end of ``y``.
+
+        Parameters
+        ----------
+        y : pandas Series, wide DataFrame or long DataFrame
+            Recent history of each series to forecast: at least ``n_steps``
+            observations on the fitted frequency.
+        X : pandas DataFrame or None
+            Exogenous columns over ``y``'s time stamps (the fitted ones).
+
+        Returns
+        -------
+        self : RNNForecaster
+        """
+        check_is_fitted(self)
+        if self.scope_ == "local":
+            raise ValueError("update needs scope='global': a local model knows only its own series; refit instead")
+        X = None if is_target_copy(y, X) else X
+        panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=self.n_steps_)
+        if str(panel.freq) != str(self.freq_):
+            raise ValueError(f"y's frequency {panel.freq} differs from the fitted {self.freq_}; resample y first")
+        if list(panel.exog_names) != list(self.exog_names_):
+            raise ValueError(f"X has the columns {panel.exog_names}; the model was fitted with {self.exog_names_}")
+        known = {key: i for i, key in enumerate(self.series_ids_)}
+        last = slice(-self.n_steps_, None)
+        scales, tails = [], []
+        for i, key in enumerate(panel.ids):
+            values, exog = panel.values[i], None if panel.exog is None else panel.exog[i]
+            scales.append(self.scales_[known[key]] if key in known else series_scale(values, exog))
+            tails.append(_output.Tail(values[last], None if exog is None else exog[last], panel.index[i][last]))
+        self.series_ids_, self.layout_, self.name_ = panel.ids, panel.layout, panel.name
+        self.scales_, self._tails = scales, tails
+        return self
+
+    def _with_history(self, y, X):
+        """``self``, or a shallow copy updated to forecast from the end of ``y`` (the model itself is unchanged)."""
+        return self if y is None else copy.copy(self).update(y, X)
+
     # --------------------------------------------------------------- predict
     def _quantile_forecasts(self, values, exog, calendar, origins, series, horizon):
         """Sorted quantile forecasts in data units (W, Q, horizon) and the scales of the windows (W,)."""
@@ -475,7 +542,7 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
             x, bases, scales = cut_windows(raw, exog, calendar, origins, spec, self.scales_[series])
             output = self.model_.predict(x).reshape(len(origins), n_quantiles, spec.n_ahead)[:, :, :horizon]
             forecasts = np.sort(output, axis=1) * scales[:, None, None] + bases[:, None, :horizon]
-            return self._shrink(forecasts, raw), scales
+            return self.floor(self._shrink(forecasts, raw)), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
         median = int(np.searchsorted(self.quantiles_, 0.5))
@@ -489,12 +556,26 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
             window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
-        return self._shrink(forecasts, raw), first_scales
+        return self.floor(self._shrink(forecasts, raw)), first_scales
 
     def _shrink(self, forecasts, raw):
         """Quantile forecasts (W, Q, horizon) of windows ``raw`` after the validated shrinkage (if any)."""
         weight, median = getattr(self, "correction_weight_", None), int(np.searchsorted(self.quantiles_, 0.5))
         return shrink_forecasts(forecasts, raw, weight, self.season_length_, median)
+
+    def floor(self, values):
+        """``values`` floored at 0 when the target is non-negative (``nonnegative_``), else unchanged.
+
+        Parameters
+        ----------
+        values : ndarray
+            Forecasts or bounds in data units.
+
+        Returns
+        -------
+        values : ndarray
+        """
+        return np.maximum(values, 0.0) if getattr(self, "nonnegative_", False) else values
 
     def _future_inputs(self, horizon, X):
         """Per fitted series: (values, exog rows through the horizon, calendar rows, future index)."""
@@ -583,22 +664,37 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
             results.append(self._quantile_forecasts(panel.values[i], exog, calendar, origin, i, horizon))
         return results
 
-    def predict(self, horizon=None, X=None):
+    def predict(self, horizon=None, X=None, y=None):
         """Point forecasts (medians) for the ``horizon`` steps after the end of the training series.
 
         Parameters
         ----------
-        horizon : int or None, default=None
-            Steps ahead (default: the ``horizon`` trained for).
+        horizon : int, pandas Series, DataFrame or Index, or None, default=None
+            Steps ahead (default: the ``horizon`` trained for). A pandas object
+            (a later stretch of the fitted series, as scikit-learn's scorers pass
+            their test fold) asks for forecasts at its time stamps, returned
+            shaped like it; past a direct model's ``horizon`` they are forecast
+            recursively in blocks of ``horizon`` steps
+            (:mod:`rnnforecast.forecasting.scoring`).
         X : pandas DataFrame or None, default=None
             Future-known exogenous columns for the forecast time stamps (required
             when the model was fitted with such columns).
+        y : pandas Series or DataFrame, or None, default=None
+            New history to forecast from, without refitting (see :meth:`update`):
+            later observations of the fitted series or series never seen in training.
 
         Returns
         -------
         forecast : pandas Series (one series), wide DataFrame (wide input) or long
             DataFrame ``unique_id, ds, forecast`` (long input), indexed by the future time stamps.
         """
+        if y is not None:
+            return self._with_history(y, X).predict(horizon, X)
+        if isinstance(horizon, pd.Series | pd.DataFrame | pd.Index):
+            check_is_fitted(self)
+            if X is not None and not is_target_copy(horizon, X):
+                raise ValueError("give either the time stamps to forecast or X, not both")
+            return forecast_at(self, horizon)
         results = self._forecast(horizon, X)
         median = int(np.searchsorted(self.quantiles_, 0.5))
         return _output.point_frame(self, [(future, q[median]) for future, q, _, _ in results])

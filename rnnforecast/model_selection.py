@@ -14,13 +14,14 @@ from sklearn.base import clone
 from .forecaster import RNNForecaster
 from .forecasting.local import fit_together, split_series
 from .forecasting.panel import LONG_COLUMNS, _to_wide, long_times, to_panel
+from .forecasting.uncertainty import extend_width
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
 from .nn.device import resolve_device
 from .nn.threads import thread_scope
 from .nn.training import train_jobs
 from .regressor import RNNRegressor
 
-__all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many"]
+__all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many", "forecast_scorer"]
 
 
 @dataclass
@@ -242,7 +243,7 @@ def _forecast_block(model, panel, observed, grid, positions, window_ids, horizon
     width = None
     method = model.resolve_interval_method(interval_method)
     if method == "conformal":
-        width = model.conformal_width(level)[:horizon]
+        width = extend_width(model.conformal_width(level), horizon)
     # (window, position of its cutoff) per series; a series without data at a cutoff skips that window.
     origins = [
         [(w, index.get_loc(grid[positions[w]])) for w in window_ids if grid[positions[w]] in index]
@@ -281,7 +282,7 @@ def _window_rows(model, panel, observed, origins, forecasts, horizon, width, lev
         for j, (window, origin) in enumerate(origins[i]):
             point = quantiles[j, median]
             if width is not None:
-                lower, upper = point - width * scales[j], point + width * scales[j]
+                lower, upper = model.floor(point - width * scales[j]), point + width * scales[j]
             else:
                 lower = np.array([np.interp(low_q, model.quantiles_, quantiles[j, :, k]) for k in range(horizon)])
                 upper = np.array([np.interp(high_q, model.quantiles_, quantiles[j, :, k]) for k in range(horizon)])
@@ -402,3 +403,50 @@ def _bind(names, args, kwargs, defaults):
     if missing:
         raise TypeError(f"fit_many is missing {missing}")
     return [values[name] for name in names]
+
+
+def forecast_scorer(scoring="neg_mean_absolute_error"):
+    """A scikit-learn scorer that scores a forecaster on a test fold of the series itself.
+
+    scikit-learn's string scorers need ``y_test``; with ``cross_val_score(model, y,
+    cv=TimeSeriesSplit(...))`` (the series as ``X`` only) there is none, and
+    scikit-learn would report NaN. This scorer takes the fold as the truth,
+    forecasts its time stamps (:meth:`RNNForecaster.predict` with the fold) and
+    applies ``scoring`` to them. Passing the series twice,
+    ``cross_val_score(model, y, y, scoring="neg_mean_absolute_error")``, needs no
+    wrapper.
+
+    Parameters
+    ----------
+    scoring : str or callable, default="neg_mean_absolute_error"
+        A scikit-learn scorer name (``"neg_root_mean_squared_error"``, ``"r2"``,
+        ``"neg_mean_absolute_percentage_error"``, ...) or a scorer made by
+        ``sklearn.metrics.make_scorer``.
+
+    Returns
+    -------
+    scorer : callable ``scorer(estimator, X, y=None)``
+        For ``scoring=`` in ``cross_val_score``, ``cross_validate``,
+        ``GridSearchCV`` and ``RandomizedSearchCV``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+    >>> from rnnforecast import RNNForecaster
+    >>> y = pd.Series(np.sin(np.arange(300) / 3), index=pd.date_range("2024-01-01", periods=300, freq="D"))
+    >>> model = RNNForecaster(horizon=7, n_steps=14, hidden_size=4, max_iter=3, random_state=0)
+    >>> scores = cross_val_score(model, y, cv=TimeSeriesSplit(3, test_size=7), scoring=forecast_scorer("r2"))
+    >>> bool(np.isfinite(scores).all())
+    True
+    """
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer(scoring)
+
+    def score_forecast(estimator, X, y=None):
+        truth = X if y is None else y
+        return scorer(estimator, truth, truth)
+
+    score_forecast.__name__ = f"forecast_scorer({scoring!r})"
+    return score_forecast

@@ -129,3 +129,18 @@ def test_console_script_entry_point_runs(csv, tmp_path):
         timeout=120,
     )
     assert done.returncode == 1 and "no column(s) ['nope']" in done.stderr
+
+
+def test_cli_defaults_come_from_the_estimators():
+    import inspect
+
+    from rnnforecast import RNNForecaster, backtest
+    from rnnforecast.cli import _build_parser
+
+    model = inspect.signature(RNNForecaster).parameters
+    evaluation = inspect.signature(backtest).parameters
+    args = _build_parser().parse_args(["backtest", "data.csv", "--target", "y"])
+    for name in ("horizon", "cell", "hidden_size", "strategy", "max_iter", "missing"):
+        assert getattr(args, name) == model[name].default, name
+    assert args.n_windows == evaluation["n_windows"].default
+    assert args.refit == str(evaluation["refit"].default).lower()

@@ -9,7 +9,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from rnnforecast import RNNForecaster
+from rnnforecast import RNNForecaster, backtest
 from rnnforecast.datasets import load_stock, load_weather
 
 FAST = dict(hidden_size=8, max_iter=8, n_iter_no_change=3, random_state=0)
@@ -105,8 +105,10 @@ def test_recursive_strategy_forecasts_beyond_training_horizon():
     assert len(forecast) == 10 and np.isfinite(forecast).all()
     interval = model.predict_interval(3)
     assert (interval["lower"] <= interval["forecast"]).all() and (interval["forecast"] <= interval["upper"]).all()
-    with pytest.raises(ValueError, match="calibrated for 3 steps"):
-        model.predict_interval(10)
+    long = model.predict_interval(10)  # beyond the 3 calibrated steps the widths grow like a random walk's
+    half = (long["upper"] - long["forecast"]).to_numpy()
+    np.testing.assert_allclose(half[:3], (interval["upper"] - interval["forecast"]).to_numpy())
+    np.testing.assert_allclose(half[3:], half[2] * np.sqrt(np.arange(4, 11) / 3))
     with pytest.raises(ValueError, match="one-step quantiles"):
         model.predict_quantiles()
     direct = RNNForecaster(horizon=3, n_steps=14, **FAST).fit(y)
@@ -124,6 +126,9 @@ def test_quantiles_never_cross_and_intervals_contain_median():
     assert list(model.predict_quantiles(quantiles=[0.2]).columns) == [0.2]
     with pytest.raises(ValueError, match="within the trained levels"):
         model.predict_quantiles(quantiles=[0.05])
+    with pytest.raises(ValueError, match=r"coverage up to 0\.80, not 0\.95: use method='conformal'"):
+        model.predict_interval(coverage=0.95, method="quantile")
+    assert len(model.predict_interval(coverage=0.95, method="conformal")) == 7
     for method in ("conformal", "quantile"):
         interval = model.predict_interval(coverage=0.8, method=method)
         assert list(interval.columns) == ["forecast", "lower", "upper"]
@@ -236,3 +241,59 @@ def test_long_frames_with_long_future_exogenous_columns(scope):
     assert not np.allclose(model.predict(X=changed)["forecast"], forecast["forecast"])  # each series reads its rows
     with pytest.raises(ValueError, match="no rows for 3 of the 3 forecast time stamps of series 'b'"):
         model.predict(X=long_X[(long_X["unique_id"] == "a")])
+
+
+def test_nonnegative_targets_get_nonnegative_forecasts_and_bounds():
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2024-01-01", periods=400, freq="D")
+    counts = pd.Series(np.abs(rng.normal(0, 3, size=400)) * (np.arange(400) % 7 < 2), index=index)  # mostly 0
+    model = RNNForecaster(horizon=7, n_steps=14, interval_method="conformal", **FAST).fit(counts)
+    assert model.nonnegative_
+    bounds = [model.predict(), model.predict_interval(coverage=0.95), model.predict_quantiles()]
+    assert all((np.asarray(b) >= 0).all() for b in bounds)
+    free = RNNForecaster(horizon=7, n_steps=14, interval_method="conformal", nonnegative=False, **FAST).fit(counts)
+    assert not free.nonnegative_ and (free.predict_interval(coverage=0.95)["lower"] < 0).any()
+    frame = backtest(model, counts, n_windows=3, refit=False).forecasts
+    assert (frame[["forecast", "lower", "upper"]] >= 0).all().all()
+    assert not RNNForecaster(**FAST).fit(counts - 1.0).nonnegative_  # negative values: no floor
+
+
+def test_forecast_from_new_observations_without_refitting():
+    y = seasonal(400)
+    model = RNNForecaster(horizon=7, n_steps=14, **FAST).fit(y.iloc[:300])
+    before = model.predict()
+    np.testing.assert_array_equal(model.predict(y=y.iloc[:300]).to_numpy(), before.to_numpy())
+    later = model.predict(y=y.iloc[:350])
+    assert later.index[0] == y.index[350] and len(later) == 7
+    np.testing.assert_array_equal(model.predict().to_numpy(), before.to_numpy())  # the model itself is unchanged
+    interval = model.predict_interval(y=y.iloc[:350])
+    assert interval.index.equals(later.index) and (interval["lower"] <= interval["upper"]).all()
+    assert model.predict_quantiles(y=y.iloc[:350]).shape == (7, len(model.quantiles_))
+
+
+def test_a_global_model_forecasts_series_it_never_saw():
+    y = seasonal(400)
+    model = RNNForecaster(horizon=7, n_steps=14, **FAST).fit(y.iloc[:300])
+    # Window normalisation makes the network level- and scale-free: a shifted, scaled copy gets the same forecast.
+    stranger = (100 + 10 * y.iloc[:300]).rename("other")
+    np.testing.assert_allclose(model.predict(y=stranger).to_numpy(), 100 + 10 * model.predict().to_numpy(), rtol=1e-4)
+    wide = pd.concat([y.iloc[:300].rename("known"), stranger], axis=1)
+    table = model.predict(y=wide)
+    assert list(table.columns) == ["known", "other"]
+    updated = clone(model).fit(y.iloc[:300]).update(wide)
+    assert updated.series_ids_ == ["known", "other"] and updated.predict().shape == (7, 2)
+
+
+def test_new_history_must_fit_the_model():
+    y = seasonal(400)
+    model = RNNForecaster(horizon=7, n_steps=14, **FAST).fit(y.iloc[:300])
+    with pytest.raises(ValueError, match="at least 14"):
+        model.predict(y=y.iloc[:10])
+    hourly = pd.Series(np.arange(100.0), index=pd.date_range("2024-01-01", periods=100, freq="h"))
+    with pytest.raises(ValueError, match="frequency"):
+        model.predict(y=hourly)
+    with pytest.raises(ValueError, match=r"predict\(horizon, y=new_history\)"):
+        model.predict(y.iloc[:350])  # a longer history passed as the time stamps to forecast
+    local = RNNForecaster(horizon=7, n_steps=14, scope="local", **FAST).fit(y.iloc[:300])
+    with pytest.raises(ValueError, match="scope='global'"):
+        local.update(y)

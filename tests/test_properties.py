@@ -69,6 +69,7 @@ def test_forecasts_are_finite_and_shaped_as_documented(values, horizon, n_steps,
     y = pd.Series(values, index=index, name="v")
     if wide:
         y = pd.DataFrame({"v": y, "w": y[::-1].to_numpy() * 0.5 + 1.0})
+        assume(np.ptp(y["w"].to_numpy()) > 0)  # tiny values vanish next to the 1.0: a constant series is an error
     model = RNNForecaster(
         horizon=horizon,
         n_steps=n_steps,

@@ -220,3 +220,28 @@ def test_lbfgs_matches_the_full_batch_objective():
     full = float(np.mean((network.forward(params, x) - y) ** 2)) + 0.5e-3 * float(params @ params)
     assert result.best_loss == pytest.approx(full, rel=1e-6)
     assert result.loss_curve[-1] < 0.2 * result.loss_curve[0]
+
+
+def test_warnings_point_at_the_users_line():
+    from rnnforecast import RNNRegressor
+
+    x, y = _windows(_noisy_sine(100), 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(x, y[:, 0])  # this line
+    messages = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(messages) == 1 and "max_iter=2" in str(messages[0].message)
+    assert messages[0].filename == __file__
+
+
+def test_reaching_max_iter_on_a_plateau_is_not_news():
+    x, y = _windows(_noisy_sine(100), 10)
+    network, params = _network("gru", hidden=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        # A learning rate this small barely moves the loss: the budget ends on a plateau, quietly.
+        result = fit_network(
+            network, params, x, y, rng=np.random.default_rng(0), max_iter=15, n_iter_no_change=5, tol=0.0,
+            early_stopping=False, learning_rate=1e-7,
+        )  # fmt: skip
+    assert result.stop_reason == "max_iter"

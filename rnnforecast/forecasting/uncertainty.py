@@ -19,8 +19,9 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from . import output as _output
+from .scoring import forecast_at, is_target_copy
 
-__all__ = ["UncertaintyMixin", "SeriesForecast", "conformal_width"]
+__all__ = ["UncertaintyMixin", "SeriesForecast", "conformal_width", "extend_width"]
 
 
 class SeriesForecast(NamedTuple):
@@ -79,10 +80,42 @@ def conformal_width(scores, coverage):
     return np.sort(scores, axis=0)[rank - 1]
 
 
+def extend_width(width, steps):
+    """Widths for ``steps`` forecast steps: calibrated ones first, then grown like a random walk's errors.
+
+    A recursive model forecasts further than the ``horizon`` its held-out
+    windows calibrate; past the last calibrated step ``L`` the half-width grows
+    as ``width[L] * sqrt(k / L)`` (the spread of a sum of ``k`` independent
+    one-step errors), never shrinking.
+
+    Parameters
+    ----------
+    width : ndarray of shape (L,)
+        Calibrated half-widths.
+    steps : int
+        Steps to cover.
+
+    Returns
+    -------
+    width : ndarray of shape (steps,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> extend_width(np.array([1.0, 2.0]), 8).round(3).tolist()
+    [1.0, 2.0, 2.449, 2.828, 3.162, 3.464, 3.742, 4.0]
+    """
+    calibrated = len(width)
+    if steps <= calibrated:
+        return width[:steps]
+    k = np.arange(calibrated + 1, steps + 1)
+    return np.concatenate([width, width[-1] * np.sqrt(k / calibrated)])
+
+
 class UncertaintyMixin:
     """``predict_quantiles``, ``predict_interval``, ``conformal_width`` and ``score``."""
 
-    def predict_quantiles(self, horizon=None, X=None, quantiles=None):
+    def predict_quantiles(self, horizon=None, X=None, quantiles=None, y=None):
         """Quantile forecasts from the jointly trained quantile heads.
 
         Parameters
@@ -94,6 +127,8 @@ class UncertaintyMixin:
         quantiles : sequence of float or None
             Levels to return (default: the trained ones). Levels between trained
             ones are interpolated linearly; levels outside them raise ValueError.
+        y : pandas Series or DataFrame, or None, default=None
+            New history to forecast from without refitting, as in :meth:`predict`.
 
         Returns
         -------
@@ -101,6 +136,8 @@ class UncertaintyMixin:
             One column per level (non-decreasing across columns), indexed by the
             future time stamps; for several series a long frame with ``unique_id, ds``.
         """
+        if y is not None:
+            return self._with_history(y, X).predict_quantiles(horizon, X, quantiles)
         self._require_quantile_heads()
         levels = self.quantiles_ if quantiles is None else np.asarray(quantiles, dtype=np.float64).ravel()
         levels = np.round(levels, 12)  # (1 - 0.9) / 2 is 0.04999999999999999
@@ -115,7 +152,7 @@ class UncertaintyMixin:
             tables.append((future, table))
         return _output.quantile_frame(self, tables, levels)
 
-    def predict_interval(self, horizon=None, X=None, coverage=0.9, method=None):
+    def predict_interval(self, horizon=None, X=None, coverage=0.9, method=None, y=None):
         """Prediction intervals: median forecast with lower and upper bounds.
 
         Parameters
@@ -131,7 +168,12 @@ class UncertaintyMixin:
             ``"conformal"`` widens the median by the ``coverage`` quantile of the
             absolute errors on the held-out windows, per step (scaled by each
             window's normalisation); ``"quantile"`` uses the quantile heads at
-            ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``.
+            ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (coverages the trained
+            levels reach). A recursive model's conformal intervals cover any horizon:
+            past the steps its held-out windows calibrate they widen like a random
+            walk's errors (:func:`extend_width`).
+        y : pandas Series or DataFrame, or None, default=None
+            New history to forecast from without refitting, as in :meth:`predict`.
 
         Returns
         -------
@@ -140,22 +182,26 @@ class UncertaintyMixin:
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must lie strictly between 0 and 1, got {coverage!r}")
+        if y is not None:
+            return self._with_history(y, X).predict_interval(horizon, X, coverage, method)
         method = self.resolve_interval_method(method)
         if method == "quantile":
+            low, high = round((1 - coverage) / 2, 12), round((1 + coverage) / 2, 12)
+            if low < self.quantiles_[0] or high > self.quantiles_[-1]:
+                widest = min(0.5 - self.quantiles_[0], self.quantiles_[-1] - 0.5) * 2
+                raise ValueError(
+                    f"the quantile heads (levels {self.quantiles_[0]:g} to {self.quantiles_[-1]:g}) give intervals of "
+                    f"coverage up to {widest:.2f}, not {coverage:g}: use method='conformal' (any coverage the held-out "
+                    f"windows can calibrate) or refit with quantiles that include {low:g} and {high:g}"
+                )
             bounds = self.predict_quantiles(horizon, X, quantiles=[(1 - coverage) / 2, 0.5, (1 + coverage) / 2])
             return _output.interval_from_quantiles(bounds)
         steps = self._check_horizon(horizon)
         median = int(np.searchsorted(self.quantiles_, 0.5))
         rows = []
         for future, q, scale, scores in self._forecast(horizon, X):
-            width = conformal_width(scores, coverage)
-            if steps > len(width):
-                raise ValueError(
-                    f"conformal intervals are calibrated for {len(width)} steps (the horizon trained for); refit "
-                    f"with horizon={steps} to get {steps}-step intervals"
-                )
-            half = width[:steps] * scale
-            rows.append((future, np.stack([q[median], q[median] - half, q[median] + half])))
+            half = extend_width(conformal_width(scores, coverage), steps) * scale
+            rows.append((future, np.stack([q[median], self.floor(q[median] - half), q[median] + half])))
         return _output.interval_frame(self, rows)
 
     def resolve_interval_method(self, method=None):
@@ -210,7 +256,10 @@ class UncertaintyMixin:
         and ``search.fit(y)``, each candidate is fitted on a training fold and
         scored on the steps that follow it (higher is better). ``y`` must start
         within ``horizon`` steps of the end of the training data (a
-        ``TimeSeriesSplit`` gap is fine) and, for a direct model, end within it.
+        ``TimeSeriesSplit`` gap is fine); without ``X`` it may run past a direct
+        model's ``horizon`` (forecast recursively in blocks, see
+        :mod:`rnnforecast.forecasting.scoring`). ``score(y, y)`` (the fold passed
+        twice, as ``cross_val_score(model, y, y)`` does) is ``score(y)``.
 
         Parameters
         ----------
@@ -227,6 +276,7 @@ class UncertaintyMixin:
         check_is_fitted(self)
         if self.layout_ == "long":
             raise ValueError("score needs y as a Series or wide DataFrame; use model_selection.backtest for long data")
+        X = None if is_target_copy(y, X) else X
         frame = y.to_frame() if isinstance(y, pd.Series) else y
         if not isinstance(frame, pd.DataFrame) or frame.empty:
             raise ValueError("score needs y as a non-empty pandas Series or DataFrame following the training data")
@@ -235,7 +285,7 @@ class UncertaintyMixin:
         horizon = len(_between(end, last, self.freq_)) if last > end else 0
         if horizon < 1:
             raise ValueError("y must hold observations after the end of the training data")
-        forecast = self.predict(horizon, X)
+        forecast = forecast_at(self, frame) if X is None else self.predict(horizon, X)
         forecast = forecast.to_frame() if isinstance(forecast, pd.Series) else forecast
         if self.layout_ == "wide":
             unknown = [c for c in frame.columns if c not in forecast.columns]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -30,6 +29,7 @@ from .jobs import PreparedFit, TrainingJob, TrainingOptions, TrainingResult
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS, clip_grad_norm
 from .schedules import SCHEDULES
+from .userwarnings import warn_at_caller
 
 __all__ = [
     "train_step",
@@ -42,6 +42,11 @@ __all__ = [
     "EpochBookkeeper",
     "SCHEDULES",
 ]
+
+
+#: Relative fall of the monitored loss over the last ``n_iter_no_change`` epochs above which
+#: reaching ``max_iter`` warns (the model was still learning).
+STILL_FALLING = 0.01
 
 
 def train_step(
@@ -190,23 +195,38 @@ class EpochBookkeeper:
         """Stop after a non-finite loss or gradient (``cause``), having restored ``kept`` weights."""
         self.result.stop_reason = "diverged"
         self.stopped = True
-        warnings.warn(
+        warn_at_caller(
             f"training diverged in epoch {self.result.n_iter + 1} ({cause}); kept {kept}. Lower learning_rate or "
             "keep gradient clipping on.",
             ConvergenceWarning,
-            stacklevel=3,
         )
         return self.result
 
     def finish(self) -> TrainingResult:
-        """The run's result; warns when the epoch budget ended training before the loss settled."""
-        if self.result.stop_reason == "max_iter":
-            warnings.warn(
-                f"stopped after max_iter={self.options.max_iter} epochs before the loss settled; increase max_iter",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        return self.result
+        """The run's result; warns when the epoch budget ended training while the loss was still falling.
+
+        Reaching ``max_iter`` is news only when the monitored loss (validation
+        loss with early stopping) still fell by more than :data:`STILL_FALLING`
+        over the last ``n_iter_no_change`` epochs, or when there were too few
+        epochs to tell; a run that ends on a plateau just before early stopping
+        would have stopped it is working as designed and stays quiet.
+        """
+        result, options = self.result, self.options
+        if result.stop_reason == "max_iter":
+            curve = result.validation_losses if options.early_stopping else result.loss_curve
+            recent = max(1, options.n_iter_no_change)
+            drop = None
+            if len(curve) > recent:
+                before, after = min(curve[:-recent]), min(curve[-recent:])
+                drop = (before - after) / abs(before) if before else 0.0
+            if drop is None or drop > STILL_FALLING:
+                falling = "" if drop is None else f" (down {drop:.1%} over the last {recent} epochs)"
+                warn_at_caller(
+                    f"stopped after max_iter={options.max_iter} epochs while the loss was still falling{falling}; "
+                    "raise max_iter to train further",
+                    ConvergenceWarning,
+                )
+        return result
 
 
 def _progress_bar(max_iter):
@@ -391,7 +411,7 @@ def _fit_lbfgs(network, params, x, y, sample_weight, options):
     if not np.isfinite(solution.fun):
         params[...] = start
         result.stop_reason = "diverged"
-        warnings.warn("L-BFGS produced a non-finite loss; kept the initial weights", ConvergenceWarning, stacklevel=3)
+        warn_at_caller("L-BFGS produced a non-finite loss; kept the initial weights", ConvergenceWarning)
         return result
     params[...] = solution.x
     result.n_iter = int(solution.nit)
@@ -400,9 +420,5 @@ def _fit_lbfgs(network, params, x, y, sample_weight, options):
         result.loss_curve.append(result.best_loss)
     result.stop_reason = "converged" if solution.success else "max_iter"
     if not solution.success:
-        warnings.warn(
-            f"L-BFGS stopped before converging ({solution.message}); increase max_iter",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        warn_at_caller(f"L-BFGS stopped before converging ({solution.message}); increase max_iter", ConvergenceWarning)
     return result
