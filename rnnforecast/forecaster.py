@@ -31,6 +31,7 @@ from .forecasting.predictability import fold_gains, predictable
 from .forecasting.scoring import forecast_at, is_target_copy
 from .forecasting.seasons import choose_season, default_lookback, season_candidates
 from .forecasting.shrinkage import HeldOut, calibrate, seasonal_naive_windows, shrink_forecasts
+from .forecasting.summary import SummaryMixin
 from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
 from .nn.layout import CELLS
 from .nn.threads import thread_scope
@@ -62,7 +63,7 @@ class _FitState(NamedTuple):
     origins: np.ndarray  # origin of each window within its series
 
 
-class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin, BaseEstimator):
+class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin, BaseEstimator):
     """Forecast one or many series with a recurrent network, with quantiles and intervals.
 
     The forecaster cuts windows of ``n_steps`` observations from every series,
@@ -200,6 +201,9 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         Sorted quantile levels of the heads.
     nonnegative_ : bool
         Whether forecasts and bounds are floored at 0.
+    training_span_ : tuple of str
+        First and last time stamps (as text) of the observations the network
+        trained on, after ``max_train_size``.
     season_length_ : int
         Season of the seasonal-naive base.
     conformal_scores_ : ndarray of shape (n_calibration, horizon) or None
@@ -407,7 +411,7 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
         self.series_ids_, self.layout_, self.name_ = panel.ids, panel.layout, panel.name
         self.exog_names_ = panel.exog_names
 
-        values, exogs, calendars, scales = [], [], [], []
+        values, exogs, calendars, scales, starts = [], [], [], [], []
         for i in range(panel.n_series):
             start = 0 if self.max_train_size is None else max(0, len(panel.values[i]) - self.max_train_size)
             if len(panel.values[i]) - start < minimum:
@@ -416,7 +420,9 @@ class RNNForecaster(UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin,
             exogs.append(None if panel.exog is None else panel.exog[i][start:])
             calendars.append(self._calendar(panel.index[i][start:]))
             scales.append(series_scale(values[-1], exogs[-1]))
+            starts.append(panel.index[i][start])
         self.scales_ = scales
+        self.training_span_ = (str(min(starts)), str(max(index[-1] for index in panel.index)))
 
         x, y_norm, times, series_of, origins = training_windows(
             values, exogs, calendars, self.scales_, panel, self.spec_, self.freq_

@@ -297,3 +297,22 @@ def test_new_history_must_fit_the_model():
     local = RNNForecaster(horizon=7, n_steps=14, scope="local", **FAST).fit(y.iloc[:300])
     with pytest.raises(ValueError, match="scope='global'"):
         local.update(y)
+
+
+def test_a_fitted_model_says_what_it_is():
+    y = seasonal(400)
+    model = RNNForecaster(horizon=7, n_steps=14, max_train_size=300, **FAST).fit(y)
+    summary = model.summary()
+    assert summary["series"] == "1" and summary["frequency"] == "D" and summary["lookback"] == "14 steps"
+    assert summary["training span"] == f"{y.index[100]} to {y.index[-1]}"
+    assert summary["network"].startswith("GRU 1x8,") and summary["epochs"].endswith(f"of {FAST['max_iter']}")
+    assert summary["shrinkage"].startswith(("keeps", "seasonal-naive")) and summary["non-negative"].startswith("yes")
+    text = str(summary)
+    assert len(text.splitlines()) == len(summary) and "training span" in text
+    walk = pd.Series(
+        100 + np.cumsum(np.random.default_rng(0).normal(size=600)), index=pd.date_range("2020", periods=600)
+    )
+    gated = RNNForecaster(horizon=5, season_length=1, **FAST).fit(walk).summary()["shrinkage"]
+    assert gated.startswith("seasonal-naive forecast")
+    local = RNNForecaster(horizon=7, n_steps=14, scope="local", **FAST).fit(pd.concat([y, y.rename("z")], axis=1))
+    assert local.summary()["series"].startswith("2 (one model each")
