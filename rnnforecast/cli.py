@@ -73,11 +73,16 @@ def _add_data_options(parser):
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     parser = argparse.ArgumentParser(prog="rnnforecast", description="Forecast time series with numba-compiled RNNs.")
+    parser.add_argument("--version", action="version", version=f"rnnforecast {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     forecast = commands.add_parser("forecast", help="fit on a CSV column and forecast its next values")
     _add_data_options(forecast)
-    forecast.add_argument("--output", required=True, help="CSV to write: date, forecast, lower, upper")
+    forecast.add_argument(
+        "--output", default="-", help="CSV to write: date, forecast, lower, upper (default or '-': standard output)"
+    )
     backtest = commands.add_parser("backtest", help="rolling-origin evaluation against a seasonal-naive forecast")
     _add_data_options(backtest)
     from .model_selection import backtest as run_backtest
@@ -134,7 +139,9 @@ def read_series(path, target, date_column=None, columns=()):
             "column with --date-column"
         )
     try:
-        dates = pd.to_datetime(frame[date_column])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": the error below says it all
+            dates = pd.to_datetime(frame[date_column])
     except (ValueError, TypeError) as error:
         raise DataError(f"cannot parse column {date_column!r} of {path} as dates: {error}") from None
     return frame[[target, *columns]].set_index(pd.DatetimeIndex(dates, name=date_column))
@@ -167,20 +174,33 @@ def _split_future(frame, target, exog_columns):
     return history[target], X, future
 
 
+def _check_output_paths(args):
+    """Fail before training when an output file could not be written (its folder is missing)."""
+    for option in ("output", "metrics", "plot"):
+        value = getattr(args, option, None)
+        if value and value != "-" and not Path(value).resolve().parent.is_dir():
+            raise DataError(f"--{option} {value}: the folder {Path(value).parent} does not exist; create it first")
+
+
 def _run_forecast(args):
     frame = read_series(args.csv, args.target, args.date_column, [*args.exog, *args.past_exog])
     y, X, _ = _split_future(frame, args.target, [*args.exog, *args.past_exog])
     model = _forecaster(args).fit(y, X)
     interval = model.predict_interval(X=X, coverage=args.coverage)
-    interval.to_csv(args.output, index_label=frame.index.name)
-    print(f"{args.target}: {model.cell.upper()} trained for {model.n_iter_} epochs on {len(y)} observations;")
-    print(f"wrote {len(interval)} forecasts with {args.coverage:.0%} intervals to {args.output}")
+    to_stdout = args.output == "-"
+    interval.to_csv(sys.stdout if to_stdout else args.output, index_label=frame.index.name)
+    report = sys.stderr if to_stdout else sys.stdout  # keep standard output for the CSV alone
+    print(
+        f"{args.target}: {model.cell.upper()} trained for {model.n_iter_} epochs on {len(y)} observations;", file=report
+    )
+    where = "standard output" if to_stdout else args.output
+    print(f"wrote {len(interval)} forecasts with {args.coverage:.0%} intervals to {where}", file=report)
     if args.plot:
         from .plotting import plot_forecast
 
         ax = plot_forecast(y, interval["forecast"], interval, coverage=args.coverage)
         ax.figure.savefig(args.plot, dpi=110)
-        print(f"wrote {args.plot}")
+        print(f"wrote {args.plot}", file=report)
 
 
 def _parse_refit(text):
@@ -239,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         _check_numbers(args)
+        _check_output_paths(args)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             if args.command == "forecast":

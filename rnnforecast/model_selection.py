@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -179,6 +179,8 @@ def backtest(
     step = horizon if step is None else step
     if not isinstance(step, Integral) or step < 1:
         raise ValueError(f"step must be a positive integer, got {step!r}")
+    if not (isinstance(coverage_level, Real) and 0 < coverage_level < 1):
+        raise ValueError(f"coverage_level must lie strictly between 0 and 1, got {coverage_level!r}")
     every = _refit_every(refit)
     panel = to_panel(y, X, freq=forecaster.freq, missing=forecaster.missing)
     observed = _observed(y, panel)

@@ -1,5 +1,6 @@
 """The rnnforecast command line: success paths and clear failures with non-zero exit codes."""
 
+import io
 import subprocess
 import sys
 
@@ -117,7 +118,7 @@ def test_bad_refit_and_usage_errors(csv, capsys):
     assert main(["backtest", str(csv), "--target", "sales", "--refit", "often", *QUICK]) == 1
     assert "--refit must be" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
-        main(["forecast", str(csv)])  # --target and --output missing
+        main(["forecast", str(csv)])  # --target missing
     assert exit_info.value.code == 2
 
 
@@ -144,3 +145,43 @@ def test_cli_defaults_come_from_the_estimators():
         assert getattr(args, name) == model[name].default, name
     assert args.n_windows == evaluation["n_windows"].default
     assert args.refit == str(evaluation["refit"].default).lower()
+
+
+def test_forecast_to_standard_output_and_paths_checked_before_training(csv, tmp_path, capsys, monkeypatch):
+    assert main(["forecast", str(csv), "--target", "sales", "--horizon", "3", *QUICK]) == 0
+    captured = capsys.readouterr()
+    table = pd.read_csv(io.StringIO(captured.out))
+    assert list(table.columns)[1:] == ["forecast", "lower", "upper"] and len(table) == 3
+    assert "trained for" in captured.err and "trained for" not in captured.out
+    from rnnforecast import RNNForecaster
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking the output paths")
+
+    monkeypatch.setattr(RNNForecaster, "fit", no_training)
+    missing = tmp_path / "no" / "such" / "out.csv"
+    assert main(["forecast", str(csv), "--target", "sales", "--output", str(missing), *QUICK]) == 1
+    assert "does not exist; create it first" in capsys.readouterr().err
+    bad_plot = ["backtest", str(csv), "--target", "sales", "--plot", str(missing.with_suffix(".png")), *QUICK]
+    assert main(bad_plot) == 1
+
+
+def test_version_and_quiet_date_errors(csv, tmp_path, capsys):
+    from rnnforecast import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"rnnforecast {__version__}"
+    bad = tmp_path / "dates.csv"
+    bad.write_text("when,y\nyesterday,1\ntomorrow,2\n")
+    assert main(["forecast", str(bad), "--target", "y"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "cannot parse column 'when'" in err  # no pandas warning before it
+
+
+def test_backtest_refuses_a_coverage_outside_0_1():
+    from rnnforecast import RNNForecaster, backtest
+
+    y = pd.Series(np.arange(60.0), index=pd.date_range("2024-01-01", periods=60, freq="D"))
+    with pytest.raises(ValueError, match="coverage_level must lie strictly between 0 and 1"):
+        backtest(RNNForecaster(horizon=3), y, coverage_level=1.5)
