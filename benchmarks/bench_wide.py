@@ -83,20 +83,20 @@ def _naive_errors(series, frame, season):
     return pd.Series(naive), pd.Series(seasonal)
 
 
-def _peer_rows(name, series, frame, spec, baseline, peer_python):
+def _peer_rows(name, series, frame, spec, baseline, peer_python, peer_models="AutoETS,AutoARIMA"):
     """Score statsforecast's peers at the backtest's origins (forecasts cached per series and origins)."""
     cutoffs = frame.groupby("window")["cutoff"].first()
     positions = np.array([series.index.get_loc(c) for c in cutoffs])
     history = min(PEER_HISTORY, spec.options.get("max_train_size", PEER_HISTORY))
     PEER_CACHE.mkdir(exist_ok=True)
-    key = f"{len(positions)}-{positions[-1]}-{spec.horizon}-{spec.season_length}-{history}"
+    key = f"{len(positions)}-{positions[-1]}-{spec.horizon}-{spec.season_length}-{history}-{peer_models}"
     cached = PEER_CACHE / f"{name}-{key}.npz"
     if not cached.exists():
         source = PEER_CACHE / f"{name}-input.npz"
         values = series.interpolate(limit_direction="both").to_numpy(dtype=float)
         np.savez(source, values=values, cutoffs=positions, horizon=spec.horizon,
                  season_length=spec.season_length, history=history)  # fmt: skip
-        subprocess.run([peer_python, str(PEERS), str(source), str(cached)], check=True)
+        subprocess.run([peer_python, str(PEERS), str(source), str(cached), peer_models], check=True)
     peers = np.load(cached)
     rows = []
     for model in peers["names"]:
@@ -114,7 +114,7 @@ def _peer_rows(name, series, frame, spec, baseline, peer_python):
     return rows
 
 
-def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None):
+def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None, peer_models="AutoETS,AutoARIMA"):
     spec = WIDE_SERIES[name]
     series = load_wide_series(name)
     rows = []
@@ -170,7 +170,7 @@ def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None):
             }
         )
     if peer_python:
-        rows += _peer_rows(name, series, frame, spec, baseline, peer_python)
+        rows += _peer_rows(name, series, frame, spec, baseline, peer_python, peer_models)
     return rows
 
 
@@ -204,13 +204,14 @@ def main(argv=None):
     parser.add_argument("--origins", type=int, default=12)
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--peers", metavar="PYTHON", help="Python of an environment with statsforecast")
+    parser.add_argument("--peer-models", default="AutoETS,AutoARIMA", help="statsforecast models to fit")
     parser.add_argument("--write", type=Path, help="update the bench_wide section of this RESULTS.md")
     args = parser.parse_args(argv)
     args.config = args.config or ["default"]
     configs = [parse_config(text) for text in args.config if text != "none"]
     rows = []
     for name in args.series:
-        rows += run_series(name, configs, args.seeds, args.origins, args.n_jobs, args.peers)
+        rows += run_series(name, configs, args.seeds, args.origins, args.n_jobs, args.peers, args.peer_models)
     text = _markdown(pd.DataFrame(rows), args)
     print(text)
     if args.write:

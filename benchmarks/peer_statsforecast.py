@@ -9,7 +9,9 @@ most). Output: an ``.npz`` with, per model, ``<name>_mean``, ``<name>_lo`` and
 ``<name>_hi`` (90 % interval), each of shape ``(n_origins, horizon)``, and
 ``<name>_seconds`` (fit + forecast time over all origins), plus ``names``.
 
-    /path/to/peers/bin/python benchmarks/peer_statsforecast.py in.npz out.npz
+    /path/to/peers/bin/python benchmarks/peer_statsforecast.py in.npz out.npz [AutoETS,AutoARIMA]
+
+The optional third argument names the models to fit (default: both).
 """
 
 from __future__ import annotations
@@ -46,10 +48,12 @@ def _models(season_length):
     }
 
 
-def forecast_origins(values, cutoffs, horizon, season_length, history):
+def forecast_origins(values, cutoffs, horizon, season_length, history, models=("AutoETS", "AutoARIMA")):
     """Per model: mean, 90 % bounds (n_origins, horizon) and seconds over all origins."""
     out = {}
     for name, make in _models(season_length).items():
+        if name.split("[")[0] not in models:
+            continue
         means, lows, highs = [], [], []
         started = time.perf_counter()
         for cutoff in cutoffs:
@@ -66,11 +70,13 @@ def forecast_origins(values, cutoffs, horizon, season_length, history):
 
 
 def main(argv):
-    source, target = argv
+    source, target = argv[:2]
+    models = argv[2].split(",") if len(argv) > 2 else ("AutoETS", "AutoARIMA")
     data = np.load(source)
     results = forecast_origins(
-        data["values"], data["cutoffs"], int(data["horizon"]), int(data["season_length"]), int(data["history"])
-    )
+        data["values"], data["cutoffs"], int(data["horizon"]), int(data["season_length"]), int(data["history"]),
+        models,
+    )  # fmt: skip
     arrays = {"names": np.array(list(results))}
     for name, (mean, low, high, seconds) in results.items():
         arrays.update({f"{name}_mean": mean, f"{name}_lo": low, f"{name}_hi": high, f"{name}_seconds": seconds})
