@@ -520,7 +520,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         X = None if is_target_copy(y, X) else X
         panel = to_panel(y, X, freq=self.freq, missing=self.missing, min_length=self.n_steps_)
         if str(panel.freq) != str(self.freq_):
-            raise ValueError(f"y's frequency {panel.freq} differs from the fitted {self.freq_}; resample y first")
+            new, fitted = (getattr(f, "freqstr", "integer steps") for f in (panel.freq, self.freq_))
+            raise ValueError(f"y's frequency {new} differs from the fitted {fitted}; resample y first")
         if list(panel.exog_names) != list(self.exog_names_):
             raise ValueError(f"X has the columns {panel.exog_names}; the model was fitted with {self.exog_names_}")
         known = {key: i for i, key in enumerate(self.series_ids_)}

@@ -181,6 +181,36 @@ CASES = [
         "refit must be True, False or a positive integer",
     ),
     (
+        "backtest: coverage outside (0, 1)",
+        lambda: backtest(RNNForecaster(**FAST), Y, coverage_level=1.5),
+        ValueError,
+        "coverage_level must lie strictly between 0 and 1",
+    ),
+    (
+        "predict: time stamps before the end of training",
+        lambda: fitted().predict(Y.iloc[10:20]),
+        ValueError,
+        "must follow the end of the training data",
+    ),
+    (
+        "predict: a longer history as the time stamps",
+        lambda: fitted().predict(pd.concat([Y, Y.set_axis(Y.index + pd.Timedelta(days=60))])),
+        ValueError,
+        r"predict\(horizon, y=new_history\)",
+    ),
+    (
+        "predict: new history on another frequency",
+        lambda: fitted().predict(y=pd.Series(np.arange(30.0), index=pd.date_range("2024", periods=30, freq="h"))),
+        ValueError,
+        "frequency",
+    ),
+    (
+        "predict_interval: coverage beyond the quantile heads",
+        lambda: fitted().predict_interval(coverage=0.99, method="quantile"),
+        ValueError,
+        "coverage up to 0.90, not 0.99: use method='conformal'",
+    ),
+    (
         "regressor: NaN in X",
         lambda: RNNRegressor().fit(np.full((5, 4), np.nan), np.zeros(5)),
         ValueError,

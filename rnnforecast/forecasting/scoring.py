@@ -130,7 +130,8 @@ def forecast_at(model, stamps):
     if table.isna().to_numpy().any():
         raise ValueError(
             "some time stamps are not on the model's forecast grid (they precede the end of the training data "
-            f"or fall between its {model.freq_} steps); to forecast from the end of new observations, use "
+            f"or fall between its {getattr(model.freq_, 'freqstr', 'integer')} steps); to forecast from the end of "
+            "new observations, use "
             "predict(horizon, y=new_history)"
         )
     if isinstance(stamps, pd.DataFrame):
