@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         _check_numbers(args)
-        _check_output_paths(args)
+        if args.command != "demo":  # the demo creates its output folder
+            _check_output_paths(args)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             if args.command == "forecast":
