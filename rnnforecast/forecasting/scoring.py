@@ -23,7 +23,26 @@ import pandas as pd
 from . import output as _output
 from .panel import future_index
 
-__all__ = ["is_target_copy", "median_path", "forecast_at"]
+__all__ = ["is_target_copy", "median_path", "forecast_at", "stamps_between"]
+
+
+def stamps_between(end, last, freq) -> pd.Index:
+    """Time stamps after ``end`` up to and including ``last`` on the grid of ``freq`` (integers when None).
+
+    Parameters
+    ----------
+    end, last : Timestamp or int
+        The end of the training data and the last stamp wanted.
+    freq : pandas offset or None
+        The fitted frequency.
+
+    Returns
+    -------
+    stamps : pandas Index
+    """
+    if freq is None:
+        return pd.RangeIndex(end + 1, last + 1)
+    return pd.date_range(end, last, freq=freq)[1:]
 
 
 def is_target_copy(y, X) -> bool:
@@ -115,8 +134,7 @@ def forecast_at(model, stamps):
     last = index.max()
     if not last > end:
         raise ValueError(f"the time stamps to forecast must follow the end of the training data ({end})")
-    grid = pd.RangeIndex(end + 1, last + 1) if model.freq_ is None else pd.date_range(end, last, freq=model.freq_)[1:]
-    steps = len(grid)
+    steps = len(stamps_between(end, last, model.freq_))
     table = _output.point_frame(model, median_path(model, steps))
     table = table.to_frame() if isinstance(table, pd.Series) else table
     if isinstance(stamps, pd.DataFrame) and model.layout_ == "wide":

@@ -207,9 +207,10 @@ def calibrate(parts, median, shrink, baseline_only=False):
         scale = [p.scales[:, None] for p in parts]
         correction = np.concatenate([(p.quantiles[:, median] - p.naive) / s for p, s in zip(parts, scale, strict=True)])
         target = np.concatenate([(p.actual - p.naive) / s for p, s in zip(parts, scale, strict=True)])
-        weight = choose_correction_weight(correction, target, np.concatenate([p.blocks for p in parts]))
         if baseline_only:
-            weight = np.zeros_like(weight)
+            weight = np.zeros(correction.shape[1])
+        else:
+            weight = choose_correction_weight(correction, target, np.concatenate([p.blocks for p in parts]))
         parts = [p._replace(quantiles=shrink_quantiles(p.quantiles, p.naive, weight, median)) for p in parts]
     scores = np.concatenate([np.abs(p.actual - p.quantiles[:, median]) / p.scales[:, None] for p in parts])
     return scores, weight

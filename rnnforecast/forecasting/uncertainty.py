@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from . import output as _output
-from .scoring import forecast_at, is_target_copy
+from .scoring import forecast_at, is_target_copy, stamps_between
 
 __all__ = ["UncertaintyMixin", "SeriesForecast", "conformal_width", "extend_width"]
 
@@ -282,7 +282,7 @@ class UncertaintyMixin:
             raise ValueError("score needs y as a non-empty pandas Series or DataFrame following the training data")
         last = frame.index[-1]
         end = self._training_end()
-        horizon = len(_between(end, last, self.freq_)) if last > end else 0
+        horizon = len(stamps_between(end, last, self.freq_)) if last > end else 0
         if horizon < 1:
             raise ValueError("y must hold observations after the end of the training data")
         forecast = forecast_at(self, frame) if X is None else self.predict(horizon, X)
@@ -308,10 +308,3 @@ class UncertaintyMixin:
                 "quantile heads of a recursive model give one-step quantiles only; use "
                 "predict_interval(method='conformal') or strategy='direct'"
             )
-
-
-def _between(end, last, freq) -> pd.Index:
-    """Time stamps after ``end`` up to and including ``last``."""
-    if freq is None:
-        return pd.RangeIndex(end + 1, last + 1)
-    return pd.date_range(end, last, freq=freq)[1:]
