@@ -18,13 +18,11 @@ from .forecasting.calendar import calendar_features
 from .forecasting.features import (
     NORMALIZATIONS,
     WindowSpec,
-    cut_windows,
     exog_roles,
-    past_values,
     quantile_levels,
     series_scale,
-    training_windows,
 )
+from .forecasting.gather import PanelStore, training_rows, window_index
 from .forecasting.local import fit_local, forecast_local
 from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
 from .forecasting.predictability import fold_gains, predictable
@@ -34,11 +32,22 @@ from .forecasting.shrinkage import HeldOut, calibrate, seasonal_naive_windows, s
 from .forecasting.summary import SummaryMixin
 from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
 from .nn.layout import CELLS
+from .nn.rows import evenly_spaced
 from .nn.threads import thread_scope
 from .nn.training import PreparedFit, split_validation, train_jobs
 from .regressor import RNNRegressor
 
 __all__ = ["RNNForecaster"]
+
+#: Training windows an epoch visits with ``windows_per_epoch="auto"``: every window of series up to about two
+#: years of hourly data (the bundled series train on all of theirs), a fixed budget for bigger panels.
+AUTO_WINDOWS_PER_EPOCH = 20_000
+
+#: Windows cut and forecast at a time by predict, backtests and the calibration (bounded memory for any panel).
+FORECAST_BLOCK = 1024
+
+#: Held-out windows (spread evenly over them) that early stopping, the shrinkage and the conformal scores read.
+HELD_OUT_WINDOWS = 4096
 
 
 # The forecaster's parameters that its network (an RNNRegressor) takes unchanged.
@@ -54,9 +63,9 @@ class _FitState(NamedTuple):
 
     regressor: RNNRegressor  # the network's estimator, trained between the two halves
     network_fit: PreparedFit  # the regressor's own prepared fit
+    store: PanelStore  # the training series, end to end
     values: list  # per series: the training values
     exogs: list  # per series: exogenous rows or None
-    calendars: list  # per series: calendar features
     indexes: list  # per series: time index
     n_train: int | None  # training windows before the held-out ones (early stopping)
     series_of: np.ndarray  # series of each window, in time order
@@ -162,6 +171,17 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         Windows per mini-batch.
     max_iter : int, default=100
         Maximum number of epochs.
+    windows_per_epoch : int, "auto" or None, default="auto"
+        Training budget of an epoch. An epoch visits every training window once
+        when there are at most this many (None: always); otherwise it draws this
+        many windows, with replacement, an equal share from each series (or all
+        of a series' windows when it has fewer), afresh each epoch (deterministic
+        for a ``random_state``). So the cost of fitting a panel of thousands of
+        series is ``max_iter * windows_per_epoch`` windows at most, and no
+        window is ever stored: batches are gathered from the series. ``"auto"``
+        is 20,000 (every window of a single series of up to two years of hourly
+        data). With early stopping, at most 4,096 held-out windows (spread
+        evenly over them) are evaluated.
     early_stopping : bool, default=True
         Hold out the most recent ``validation_fraction`` of the windows (across all
         series), stop when their loss stops improving and keep the best weights.
@@ -258,6 +278,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "windows_per_epoch": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -274,8 +295,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", shrinkage="auto",
         nonnegative="auto", normalize="window", season_length=None, calendar=True, past_exog=None, missing="error",
         freq=None, max_train_size=None, dropout=0.0, weight_decay=0.0, learning_rate_init=3e-3, batch_size=64,
-        max_iter=100, early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dtype="float32",
-        device="cpu", n_jobs=None, random_state=None, verbose=False,
+        max_iter=100, windows_per_epoch="auto", early_stopping=True, validation_fraction=0.1, n_iter_no_change=10,
+        tol=1e-4, dtype="float32", device="cpu", n_jobs=None, random_state=None, verbose=False,
     ):  # fmt: skip
         self.horizon = horizon
         self.n_steps = n_steps
@@ -300,6 +321,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
+        self.windows_per_epoch = windows_per_epoch
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -311,10 +333,17 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.verbose = verbose
 
     # ---------------------------------------------------------------- set-up
-    def _calendar(self, index):
+    def _calendar(self, index, cache=None):
+        """Calendar features of ``index``; ``cache`` (a dict) reuses those of an equal index (a wide panel's)."""
         if not self.calendar:
             return np.zeros((len(index), 0))
-        return calendar_features(index, self.freq_).to_numpy()
+        key = (len(index), index[0], index[-1]) if len(index) else None
+        if cache is not None and key in cache and cache[key][0].equals(index):
+            return cache[key][1]
+        features = calendar_features(index, self.freq_).to_numpy()
+        if cache is not None:
+            cache[key] = (index, features)
+        return features
 
     def _regressor(self):
         shared = {name: getattr(self, name) for name in _NETWORK_PARAMETERS}
@@ -411,43 +440,49 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.series_ids_, self.layout_, self.name_ = panel.ids, panel.layout, panel.name
         self.exog_names_ = panel.exog_names
 
-        values, exogs, calendars, scales, starts = [], [], [], [], []
+        values, exogs, calendars, scales, starts, cache = [], [], [], [], [], {}
         for i in range(panel.n_series):
             start = 0 if self.max_train_size is None else max(0, len(panel.values[i]) - self.max_train_size)
             if len(panel.values[i]) - start < minimum:
                 raise ValueError(f"max_train_size={self.max_train_size} leaves fewer than {minimum} observations")
             values.append(panel.values[i][start:])
             exogs.append(None if panel.exog is None else panel.exog[i][start:])
-            calendars.append(self._calendar(panel.index[i][start:]))
+            calendars.append(self._calendar(panel.index[i][start:], cache))
             scales.append(series_scale(values[-1], exogs[-1]))
             starts.append(panel.index[i][start])
         self.scales_ = scales
         self.training_span_ = (str(min(starts)), str(max(index[-1] for index in panel.index)))
 
-        x, y_norm, times, series_of, origins = training_windows(
-            values, exogs, calendars, self.scales_, panel, self.spec_, self.freq_
-        )
+        index = window_index([len(v) for v in values], panel, self.spec_, self.freq_)
+        store = PanelStore(values, exogs, calendars, self.scales_, self.spec_)
+        x, y_norm = training_rows(store, index, len(levels))
         weight = None
+        n_train = None
         if self.early_stopping:
-            n_train = split_validation(len(x), self.validation_fraction)
+            n_train = split_validation(len(index), self.validation_fraction)
             # Drop training windows whose targets overlap the first validation window's targets.
-            gap = times[:n_train] + n_ahead > times[n_train]
+            gap = index.times[:n_train] + n_ahead > index.times[n_train]
             if gap.all():
                 raise ValueError("the series are too short to hold out validation windows; set early_stopping=False")
-            weight = np.where(np.append(gap, np.zeros(len(x) - n_train, bool)), 0.0, 1.0)
+            weight = np.where(np.append(gap, np.zeros(len(index) - n_train, bool)), 0.0, 1.0)
             weight = None if weight.all() else weight
-        n_train = n_train if self.early_stopping else None
         regressor = self._regressor()
         regressor._validate_params()
-        network_fit = regressor._prepare_training(x, np.tile(y_norm, (1, len(levels))), weight)
-        state = _FitState(regressor, network_fit, values, exogs, calendars, panel.index, n_train, series_of, origins)
-        return PreparedFit(network_fit.job, state)
+        network_fit = regressor._prepare_training(x, y_norm, weight)
+        job = network_fit.job
+        budget = AUTO_WINDOWS_PER_EPOCH if self.windows_per_epoch == "auto" else self.windows_per_epoch
+        job.options = job.options.replace(windows_per_epoch=budget, validation_windows=HELD_OUT_WINDOWS)
+        job.groups = index.series
+        state = _FitState(
+            regressor, network_fit, store, values, exogs, panel.index, n_train, index.series, index.origins
+        )
+        return PreparedFit(job, state)
 
     def _complete_training(self, prepared, result):
         """Second half of a global fit: keep the trained network, calibrate the intervals, keep the tails."""
         state = prepared.state
         self.model_ = state.regressor._complete_training(state.network_fit, result)
-        values, exogs, calendars, indexes = state.values, state.exogs, state.calendars, state.indexes
+        values, exogs, indexes = state.values, state.exogs, state.indexes
         n_train, series_of, origins = state.n_train, state.series_of, state.origins
         self.loss_curve_ = self.model_.loss_curve_
         self.validation_scores_ = self.model_.validation_scores_
@@ -455,9 +490,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
 
         self.conformal_scores_ = self.correction_weight_ = self.predictability_ = None
         if self.early_stopping:
-            validation = slice(n_train, None)
-            held_out = series_of[validation], origins[validation]
-            self.conformal_scores_, self.correction_weight_ = self._calibrate(values, exogs, calendars, *held_out)
+            validation = n_train + evenly_spaced(len(origins) - n_train, HELD_OUT_WINDOWS)
+            held_out = series_of[validation], origins[validation].astype(np.intp)
+            self.conformal_scores_, self.correction_weight_ = self._calibrate(state.store, *held_out)
         # Keep only what predict needs: the last window of each series (not the training data).
         last = slice(-self.n_steps_, None)
         self._tails = [
@@ -466,31 +501,38 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         ]
         return self
 
-    def _calibrate(self, values, exogs, calendars, series_of, origins):
+    def _calibrate(self, store, series_of, origins):
         """Held-out evidence: conformal scores (n, horizon) and the correction weight per step (or None).
 
         The weight is chosen on the network's own forecasts (``shrinkage="auto"``);
         the scores are the absolute errors of the shrunk median over each window's scale.
         """
         horizon = self.horizon
-        keep = np.array([o + horizon < len(values[s]) for s, o in zip(series_of, origins, strict=True)], bool)
+        order = np.lexsort((origins, series_of))  # series by series, each in time order
+        series_of, origins = series_of[order].astype(np.intp), origins[order]
+        keep = origins + horizon < store.lengths[series_of]
         weight = np.zeros(horizon) if self.shrinkage == "auto" else None
         if weight is not None:
+            values = [store.values[o : o + n] for o, n in zip(store.offsets, store.lengths, strict=True)]
             self.predictability_ = fold_gains(values, self.n_steps_, horizon, self.season_length_)
         if not keep.any():
             return None, weight
         series_of, origins = series_of[keep], origins[keep]
         median = int(np.searchsorted(self.quantiles_, 0.5))
         self.correction_weight_ = None  # the network's forecasts, unshrunk
-        parts = []
-        for i in np.unique(series_of):
-            origin = origins[series_of == i]
-            quantiles, scales = self._quantile_forecasts(values[i], exogs[i], calendars[i], origin, i, horizon)
-            naive = seasonal_naive_windows(past_values(values[i], origin, self.n_steps_), horizon, self.season_length_)
-            actual = values[i][origin[:, None] + np.arange(1, horizon + 1)]
-            parts.append(HeldOut(quantiles, scales, naive, actual, i * (1 << 40) + origin // horizon))
+        quantiles, scales = self._quantile_forecasts(store, series_of, origins, horizon)
+        naive = seasonal_naive_windows(store.past(series_of, origins), horizon, self.season_length_)
+        held_out = HeldOut(
+            quantiles,
+            scales,
+            naive,
+            store.ahead(series_of, origins, horizon),
+            series_of * (1 << 40) + origins // horizon,
+        )
         shrink = weight is not None
-        return calibrate(parts, median, shrink=shrink, baseline_only=shrink and not predictable(self.predictability_))
+        return calibrate(
+            [held_out], median, shrink=shrink, baseline_only=shrink and not predictable(self.predictability_)
+        )
 
     # ------------------------------------------------------------ new data
     def update(self, y, X=None):
@@ -540,13 +582,27 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         return self if y is None else copy.copy(self).update(y, X)
 
     # --------------------------------------------------------------- predict
-    def _quantile_forecasts(self, values, exog, calendar, origins, series, horizon):
-        """Sorted quantile forecasts in data units (W, Q, horizon) and the scales of the windows (W,)."""
+    def _quantile_forecasts(self, store, series, origins, horizon):
+        """Sorted quantile forecasts in data units (W, Q, horizon) and the scales (W,) of windows of ``store``.
+
+        The windows end at ``origins`` of the store's ``series``; they are cut
+        and forecast :data:`FORECAST_BLOCK` at a time, so memory stays bounded
+        for any number of series and origins.
+        """
+        series, origins = np.asarray(series, dtype=np.intp), np.asarray(origins, dtype=np.intp)
+        forecasts = np.empty((len(origins), len(self.quantiles_), horizon))
+        scales = np.empty(len(origins))
+        for start in range(0, len(origins), FORECAST_BLOCK):
+            block = slice(start, start + FORECAST_BLOCK)
+            forecasts[block], scales[block] = self._forecast_block(store, series[block], origins[block], horizon)
+        return forecasts, scales
+
+    def _forecast_block(self, store, series, origins, horizon):
         spec = self.spec_
-        raw = past_values(values, origins, spec.n_steps)
+        raw = store.past(series, origins)
         n_quantiles = len(self.quantiles_)
         if self.strategy == "direct":
-            x, bases, scales = cut_windows(raw, exog, calendar, origins, spec, self.scales_[series])
+            x, bases, scales = store.windows(series, origins)
             output = self.model_.predict(x).reshape(len(origins), n_quantiles, spec.n_ahead)[:, :, :horizon]
             forecasts = np.sort(output, axis=1) * scales[:, None, None] + bases[:, None, :horizon]
             return self.floor(self._shrink(forecasts, raw)), scales
@@ -556,14 +612,29 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         first_scales = None
         window = raw
         for step in range(horizon):
-            x, bases, scales = cut_windows(
-                window, exog, calendar, np.asarray(origins) + step, spec, self.scales_[series]
-            )
+            x, bases, scales = store.windows(series, origins + step, raw=window)
             output = np.sort(self.model_.predict(x).reshape(len(origins), n_quantiles), axis=1)
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
             window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
         return self.floor(self._shrink(forecasts, raw)), first_scales
+
+    def _forecast_from(self, series, values, exogs, calendars, origins, horizon):
+        """Quantile forecasts from ``origins[k]`` of histories ``values[k]`` (of fitted series ``series[k]``).
+
+        ``exogs[k]`` and ``calendars[k]`` cover the history and the forecast steps
+        (:meth:`_padded`). Every window of every history goes through one
+        batched pass; returns, per history, an ndarray (W_k, Q, horizon) in data
+        units and the windows' scales (W_k,).
+        """
+        store = PanelStore(values, exogs, calendars, [self.scales_[i] for i in series], self.spec_)
+        counts = [len(o) for o in origins]
+        which = np.repeat(np.arange(len(values)), counts)
+        flat = np.concatenate([np.asarray(o, dtype=np.intp) for o in origins]) if origins else np.zeros(0, np.intp)
+        with thread_scope(self.n_jobs):
+            quantiles, scales = self._quantile_forecasts(store, which, flat, horizon)
+        bounds = np.cumsum(counts)[:-1]
+        return list(zip(np.split(quantiles, bounds), np.split(scales, bounds), strict=True))
 
     def _shrink(self, forecasts, raw):
         """Quantile forecasts (W, Q, horizon) of windows ``raw`` after the validated shrinkage (if any)."""
@@ -593,11 +664,11 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
                 f"X is required: the columns {[self.exog_names_[i] for i in spec.future_columns]} are future-known "
                 f"(not in past_exog), so predict needs their values for the next {horizon} steps"
             )
-        inputs = []
+        inputs, cache = [], {}
         names = [self.exog_names_[c] for c in spec.future_columns]
         for i, tail in enumerate(self._tails):
             future = future_index(tail.index[-1], horizon, self.freq_)
-            exog, calendar = self._padded(tail.exog, tail.index, horizon)
+            exog, calendar = self._padded(tail.exog, tail.index, horizon, cache)
             if needs_future_exog:
                 rows = slice(len(tail.exog), len(tail.exog) + horizon)
                 exog[rows, spec.future_columns] = _output.future_exog(
@@ -606,10 +677,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             inputs.append((tail.values, exog, calendar, future))
         return inputs
 
-    def _padded(self, exog, index, horizon):
+    def _padded(self, exog, index, horizon, cache=None):
         """Exogenous rows (zero rows appended for the forecast steps, or None) and calendar rows through them."""
         rows = max(horizon, self.spec_.n_future)
-        calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)))
+        calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)), cache)
         return (None if exog is None else np.concatenate([exog, np.zeros((rows, exog.shape[1]))])), calendar
 
     def _check_horizon(self, horizon):
@@ -633,12 +704,14 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         horizon = self._check_horizon(horizon)
         if self.scope_ == "local":
             return forecast_local(self, horizon, X)
-        results = []
-        for i, (values, exog, calendar, future) in enumerate(self._future_inputs(horizon, X)):
-            origin = np.array([len(values) - 1])
-            quantiles, scales = self._quantile_forecasts(values, exog, calendar, origin, i, horizon)
-            results.append(SeriesForecast(future, quantiles[0], scales[0], self.conformal_scores_))
-        return results
+        inputs = self._future_inputs(horizon, X)
+        values, exogs, calendars, futures = (list(column) for column in zip(*inputs, strict=True))
+        origins = [np.array([len(v) - 1]) for v in values]
+        forecasts = self._forecast_from(range(len(values)), values, exogs, calendars, origins, horizon)
+        return [
+            SeriesForecast(future, quantiles[0], scales[0], self.conformal_scores_)
+            for future, (quantiles, scales) in zip(futures, forecasts, strict=True)
+        ]
 
     def _training_end(self):
         """The last time stamp of the training data (over all series)."""
@@ -659,17 +732,15 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             raise ValueError("forecast each local model on its own series (model_selection.backtest does)")
         if list(panel.ids) != list(self.series_ids_):
             raise ValueError(f"the series {list(panel.ids)[:5]} differ from the fitted ones {self.series_ids_[:5]}")
-        results = []
+        exogs, calendars, cache = [], [], {}
         for i in range(panel.n_series):
             origin = np.asarray(origins[i], dtype=np.intp)
-            if not len(origin):
-                results.append((np.empty((0, len(self.quantiles_), horizon)), np.empty(0)))
-                continue
-            if origin.min() < self.n_steps_ - 1:
+            if len(origin) and origin.min() < self.n_steps_ - 1:
                 raise ValueError(f"series {panel.ids[i]!r} has fewer than n_steps={self.n_steps_} values before it")
-            exog, calendar = self._padded(None if panel.exog is None else panel.exog[i], panel.index[i], horizon)
-            results.append(self._quantile_forecasts(panel.values[i], exog, calendar, origin, i, horizon))
-        return results
+            exog, calendar = self._padded(None if panel.exog is None else panel.exog[i], panel.index[i], horizon, cache)
+            exogs.append(exog)
+            calendars.append(calendar)
+        return self._forecast_from(range(panel.n_series), panel.values, exogs, calendars, origins, horizon)
 
     def predict(self, horizon=None, X=None, y=None):
         """Point forecasts (medians) for the ``horizon`` steps after the end of the training series.

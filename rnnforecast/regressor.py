@@ -19,12 +19,15 @@ from .nn.layout import CELLS, initialize_parameters, make_layout
 from .nn.losses import LOSSES
 from .nn.network import RecurrentNetwork
 from .nn.optimizers import OPTIMIZERS
+from .nn.rows import GatheredRows, Standardize, evenly_spaced, feature_moments
 from .nn.threads import thread_scope
 from .nn.training import SCHEDULES, PreparedFit, TrainingJob, TrainingOptions, train_jobs
 
 __all__ = ["RNNRegressor"]
 
-_PREDICT_BATCH = 4096
+#: Windows (spread evenly over a gathered training set) whose inputs and targets set the scaling; every
+#: window when there are fewer, as in an array fit.
+MOMENT_WINDOWS = 10_000
 
 
 def _r2(prediction, target):
@@ -280,9 +283,16 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _weighted_moments(values, weight):
-        """Weighted mean and standard deviation over axis 0 (std 1 where constant)."""
-        mean = np.average(values, axis=0, weights=weight)
-        std = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=weight))
+        """Weighted mean and standard deviation over axis 0 of 2-D ``values`` (std 1 where constant).
+
+        The arithmetic of ``np.average`` (bit for bit), with one temporary array instead of three.
+        """
+        total = weight.sum()
+        mean = (values * weight[:, None]).sum(axis=0) / total
+        deviation = values - mean
+        np.square(deviation, out=deviation)
+        np.multiply(deviation, weight[:, None], out=deviation)
+        std = np.sqrt(deviation.sum(axis=0) / total)
         return mean, np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
 
     # ---------------------------------------------------------------------- fit
@@ -345,6 +355,8 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         :func:`~rnnforecast.nn.training.train_jobs` trains.
         """
         warm = (self.warm_start or incremental) and hasattr(self, "params_")
+        if isinstance(X, GatheredRows):
+            return self._prepare_gathered(X, y, sample_weight)
         X, steps_from_3d = self._flatten_3d(X)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64, reset=not warm)
         weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -387,6 +399,39 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             warm=warm,
             options=self._training_options(optimizer, incremental),
             sample_weight=None if sample_weight is None else weight,
+        )
+        return PreparedFit(job)
+
+    def _prepare_gathered(self, x, y, sample_weight):
+        """:meth:`_prepare_training` for windows gathered on demand (a forecaster's panel): nothing is materialised.
+
+        The input and target scaling comes from at most :data:`MOMENT_WINDOWS`
+        windows spread evenly over the set (all of them, as in an array fit,
+        when there are fewer); the job's windows are scaled batch by batch.
+        """
+        weight = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        steps, n_input_features = x.shape[1], x.shape[2]
+        self.n_features_in_ = steps * n_input_features
+        self.n_steps_, self.n_input_features_, self.n_outputs_ = steps, n_input_features, y.shape[1]
+        self._y_1d = False
+        sample = evenly_spaced(len(x), MOMENT_WINDOWS)
+        self.x_mean_, self.x_scale_ = feature_moments(x, sample, weight)
+        self.y_mean_, self.y_scale_ = self._weighted_moments(y.take(sample), weight[sample])
+        dtype = np.dtype(self.dtype)
+        x_scaled = x.with_transform(Standardize(self.x_mean_, self.x_scale_, dtype), dtype)
+        y_scaled = y.with_transform(Standardize(self.y_mean_, self.y_scale_, dtype), dtype)
+        rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.device_ = resolve_device(self.device)
+        layout, network = self._new_network()
+        params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
+        job = TrainingJob(
+            network,
+            params,
+            x_scaled,
+            y_scaled,
+            rng,
+            options=self._training_options(self.optimizer, False),
+            sample_weight=sample_weight,
         )
         return PreparedFit(job)
 
@@ -456,11 +501,9 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             params = np.array(params)
         x_scaled = ((windows - self.x_mean_) / self.x_scale_).astype(params.dtype)
         _, network = self._new_network(self._prediction_device())
-        outputs = []
         with thread_scope(self.n_jobs):
-            for start in range(0, len(x_scaled), _PREDICT_BATCH):
-                outputs.append(network.forward(params, x_scaled[start : start + _PREDICT_BATCH]))
-        prediction = np.concatenate(outputs).astype(np.float64) * self.y_scale_ + self.y_mean_
+            output = network.predict(params, x_scaled)
+        prediction = output.astype(np.float64) * self.y_scale_ + self.y_mean_
         return prediction.ravel() if self._y_1d else prediction
 
     # ------------------------------------------------------------ interchange

@@ -37,11 +37,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 __all__ = [
-    "SeriesScale", "WindowSpec", "series_scale", "past_values", "cut_windows", "cut_targets", "exog_roles",
-    "quantile_levels", "training_windows",
+    "SeriesScale", "WindowSpec", "WindowStats", "series_scale", "past_values", "window_positions",
+    "window_normalization", "assemble_windows", "cut_windows", "cut_targets", "exog_roles", "quantile_levels",
 ]  # fmt: skip
 
 NORMALIZATIONS = ("window", "series")
@@ -113,17 +112,96 @@ def past_values(values, origins, n_steps):
     return values[np.asarray(origins, dtype=np.intp)[:, None] + np.arange(1 - n_steps, 1)]
 
 
-def _normalization(raw: np.ndarray, spec: WindowSpec, scale: SeriesScale):
+@dataclass(frozen=True)
+class WindowStats:
+    """Training statistics of each window's series, one row per window (or one row broadcast to all)."""
+
+    mean: np.ndarray  # (W,)
+    std: np.ndarray  # (W,)
+    step: np.ndarray  # (W,)
+    exog_mean: np.ndarray  # (W or 1, n_exog)
+    exog_std: np.ndarray  # (W or 1, n_exog)
+
+    @classmethod
+    def of_series(cls, scale: SeriesScale, n_windows: int) -> WindowStats:
+        """The statistics of ``n_windows`` windows of the one series ``scale`` describes."""
+        return cls(
+            np.full(n_windows, scale.mean),
+            np.full(n_windows, scale.std),
+            np.full(n_windows, scale.step),
+            scale.exog_mean[None, :],
+            scale.exog_std[None, :],
+        )
+
+
+def window_normalization(raw: np.ndarray, spec: WindowSpec, stats: WindowStats):
     """Centres (W,), bases (W, n_ahead) and scales (W,) of the windows ``raw`` (W, n_steps)."""
-    n = len(raw)
     if spec.normalize == "series":
-        return np.full(n, scale.mean), np.full((n, spec.n_ahead), scale.mean), np.full(n, scale.std)
+        return stats.mean.copy(), np.repeat(stats.mean[:, None], spec.n_ahead, axis=1), stats.std.copy()
     centers = raw[:, -1].copy()
     k = np.arange(1, spec.n_ahead + 1)
     m = spec.season_length
     bases = raw[:, spec.n_steps - 1 + k - m * np.ceil(k / m).astype(np.intp)]
-    local = np.abs(np.diff(raw, axis=1)).mean(axis=1) if spec.n_steps > 1 else np.full(n, scale.step)
-    return centers, bases, np.maximum(local, 0.1 * scale.step)
+    local = np.abs(np.diff(raw, axis=1)).mean(axis=1) if spec.n_steps > 1 else stats.step.copy()
+    return centers, bases, np.maximum(local, 0.1 * stats.step)
+
+
+def window_positions(origins, spec: WindowSpec) -> np.ndarray:
+    """Rows every window reads: the ``n_steps`` past steps and the ``n_future`` future ones, ndarray (W, length)."""
+    return np.asarray(origins, dtype=np.intp)[:, None] + np.arange(1 - spec.n_steps, 1 + spec.n_future)
+
+
+def assemble_windows(raw, exog_rows, calendar_rows, spec: WindowSpec, stats: WindowStats):
+    """Inputs of windows from the rows they read (the one place the channels are laid out).
+
+    Parameters
+    ----------
+    raw : ndarray (W, n_steps)
+        Target values of each window.
+    exog_rows : ndarray (W, length, n_exog) or None
+        Exogenous values on the rows of :func:`window_positions`.
+    calendar_rows : ndarray (W, length, n_calendar) or None
+        Calendar features on the same rows (None without calendar channels).
+    spec : WindowSpec
+    stats : WindowStats
+        The statistics of each window's series.
+
+    Returns
+    -------
+    x : ndarray (W, spec.length, spec.n_channels)
+    bases : ndarray (W, n_ahead)
+    scales : ndarray (W,)
+        Targets are ``(y - bases) / scales[:, None]``.
+    """
+    n_steps = spec.n_steps
+    centers, bases, scales = window_normalization(raw, spec, stats)
+    x = np.zeros((len(raw), spec.length, spec.n_channels))
+    x[:, :n_steps, 0] = (raw - centers[:, None]) / scales[:, None]
+    channel = 1
+    if len(spec.past_columns):
+        columns = spec.past_columns
+        past = exog_rows[:, :n_steps, columns]
+        x[:, :n_steps, channel : channel + len(columns)] = (past - stats.exog_mean[:, None, columns]) / stats.exog_std[
+            :, None, columns
+        ]
+        channel += len(columns)
+    if not spec.has_future:
+        return x, bases, scales
+    x[:, :n_steps, channel] = 1.0
+    channel += 1
+    if len(spec.future_columns):
+        columns = spec.future_columns
+        future = exog_rows[:, :, columns]
+        x[:, :, channel : channel + len(columns)] = (future - stats.exog_mean[:, None, columns]) / stats.exog_std[
+            :, None, columns
+        ]
+        channel += len(columns)
+    if spec.n_calendar:
+        x[:, :, channel : channel + spec.n_calendar] = calendar_rows
+        channel += spec.n_calendar
+    if spec.has_baseline:
+        x[:, n_steps:, channel] = (bases[:, : spec.n_future] - centers[:, None]) / scales[:, None]
+    return x, bases, scales
 
 
 def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesScale):
@@ -150,33 +228,10 @@ def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesSca
     scales : ndarray (W,)
         Targets are ``(y - bases) / scales[:, None]``.
     """
-    origins = np.asarray(origins, dtype=np.intp)
-    past_positions = origins[:, None] + np.arange(1 - spec.n_steps, 1)
-    centers, bases, scales = _normalization(raw, spec, scale)
-    x = np.zeros((len(origins), spec.length, spec.n_channels))
-    x[:, : spec.n_steps, 0] = (raw - centers[:, None]) / scales[:, None]
-    channel = 1
-    if len(spec.past_columns):
-        past = exog[:, spec.past_columns]
-        standard = (past - scale.exog_mean[spec.past_columns]) / scale.exog_std[spec.past_columns]
-        x[:, : spec.n_steps, channel : channel + len(spec.past_columns)] = standard[past_positions]
-        channel += len(spec.past_columns)
-    if not spec.has_future:
-        return x, bases, scales
-    x[:, : spec.n_steps, channel] = 1.0
-    channel += 1
-    positions = origins[:, None] + np.arange(1 - spec.n_steps, 1 + spec.n_future)
-    if len(spec.future_columns):
-        future = exog[:, spec.future_columns]
-        standard = (future - scale.exog_mean[spec.future_columns]) / scale.exog_std[spec.future_columns]
-        x[:, :, channel : channel + len(spec.future_columns)] = standard[positions]
-        channel += len(spec.future_columns)
-    if spec.n_calendar:
-        x[:, :, channel : channel + spec.n_calendar] = calendar[positions]
-        channel += spec.n_calendar
-    if spec.has_baseline:
-        x[:, spec.n_steps :, channel] = (bases[:, : spec.n_future] - centers[:, None]) / scales[:, None]
-    return x, bases, scales
+    positions = window_positions(origins, spec)
+    exog_rows = exog[positions] if exog is not None and exog.shape[1] else None
+    calendar_rows = calendar[positions] if spec.has_future and spec.n_calendar else None
+    return assemble_windows(raw, exog_rows, calendar_rows, spec, WindowStats.of_series(scale, len(positions)))
 
 
 def cut_targets(values, origins, n_ahead, bases, scales):
@@ -221,62 +276,3 @@ def exog_roles(names, past_exog, strategy):
             f"{past} need strategy='direct'"
         )
     return past_columns, future_columns
-
-
-def training_windows(values, exogs, calendars, scales, panel, spec, freq):
-    """Every training window of every series, the most recent last across series.
-
-    Parameters
-    ----------
-    values, exogs, calendars, scales : list
-        Per series: training values, exogenous rows (or None), calendar
-        features and :class:`SeriesScale`.
-    panel : Panel
-        The checked input (its time indexes place the series on one clock).
-    spec : WindowSpec
-        How windows are cut.
-    freq : pandas offset or None
-        Frequency of the time index.
-
-    Returns
-    -------
-    x : ndarray (n_windows, n_steps, channels)
-    y : ndarray (n_windows, n_ahead)
-        Normalised targets.
-    times, series_of, origins : ndarray (n_windows,)
-        Each window's origin on the common clock, its series and its origin within the series.
-    """
-    xs, ys, times, series_of, origins = [], [], [], [], []
-    reference = panel.index[0][0]
-    first_time = min(_position(index[0], freq, reference) for index in panel.index)
-    for i, series in enumerate(values):
-        origin = np.arange(spec.n_steps - 1, len(series) - spec.n_ahead)
-        raw = past_values(series, origin, spec.n_steps)
-        x, bases, window_scales = cut_windows(raw, exogs[i], calendars[i], origin, spec, scales[i])
-        xs.append(x)
-        ys.append(cut_targets(series, origin, spec.n_ahead, bases, window_scales))
-        offset = len(panel.values[i]) - len(series)
-        times.append(_position(panel.index[i][offset], freq, reference) - first_time + origin)
-        series_of.append(np.full(len(origin), i))
-        origins.append(origin)
-    times = np.concatenate(times)
-    order = np.argsort(times, kind="stable")
-    return (
-        np.concatenate(xs)[order],
-        np.concatenate(ys)[order],
-        times[order],
-        np.concatenate(series_of)[order],
-        np.concatenate(origins)[order],
-    )
-
-
-def _position(timestamp, freq, reference) -> int:
-    """Steps from ``reference`` to ``timestamp`` (for ordering windows of several series in time)."""
-    if freq is None:
-        return int(timestamp - reference)
-    if isinstance(freq, pd.offsets.BusinessDay):
-        return int(np.busday_count(reference.date(), timestamp.date()))
-    try:
-        return int((timestamp - reference) // pd.Timedelta(freq.nanos))
-    except ValueError:
-        return len(pd.date_range(reference, timestamp, freq=freq)) - 1

@@ -102,7 +102,7 @@ def median_path(model, steps):
         while len(values) - len(tail.values) < steps:
             block = min(model.horizon, steps - (len(values) - len(tail.values)))
             exog, calendar = model._padded(None, index, block)
-            quantiles, _ = model._quantile_forecasts(values, exog, calendar, np.array([len(values) - 1]), i, block)
+            [(quantiles, _)] = model._forecast_from([i], [values], [exog], [calendar], [[len(values) - 1]], block)
             values = np.concatenate([values, quantiles[0, median]])
             index = index.append(future_index(index[-1], block, model.freq_))
         paths.append((index[len(tail.index) :], values[len(tail.values) :]))

@@ -45,6 +45,15 @@ def _cell_code(network):
     return {"lstm": LSTM, "gru": GRU}[name]
 
 
+def _samples_windows(job) -> bool:
+    """Whether ``job`` trains on a budget of windows per epoch or validates on a sample (``fit_network`` only)."""
+    options, n = job.options, len(job.x)
+    n_train = split_validation(n, options.validation_fraction) if options.early_stopping else n
+    budget = options.windows_per_epoch is not None and options.windows_per_epoch < n_train
+    sampled = options.early_stopping and options.validation_windows is not None
+    return budget or (sampled and options.validation_windows < n - n_train)
+
+
 def fleet_key(job):
     """What jobs must share to train in one fleet, or None when the fused kernels do not cover ``job``."""
     network, options = job.network, job.options
@@ -56,6 +65,7 @@ def fleet_key(job):
         or network.return_sequences
         or network.max_chunk_width != MAX_CHUNK_WIDTH
         or options.verbose
+        or _samples_windows(job)
         or not (optimizer == "adam" or isinstance(optimizer, Adam))
         or (optimizer == "adam" and options.optimizer_state)
     ):

@@ -102,6 +102,15 @@ class TrainingOptions:
         loss and the validation loss; silent when standard error is not a terminal.
     validation_score : callable or None, default=None
         ``score(prediction, target)`` recorded on the held-out windows each epoch.
+    windows_per_epoch : int or None, default=None
+        Training budget of an epoch: with fewer training windows than this (or
+        None), an epoch visits every window once; otherwise it draws this many
+        windows (with replacement), balanced over the job's ``groups`` (the
+        series): each series gets an equal share, or all its windows when it
+        has fewer.
+    validation_windows : int or None, default=None
+        Evaluate early stopping on at most this many held-out windows, spread
+        evenly over them (in time order); None uses all.
     """
 
     loss: str = "squared_error"
@@ -121,6 +130,8 @@ class TrainingOptions:
     tol: float = 1e-4
     verbose: bool = False
     validation_score: Any = None
+    windows_per_epoch: int | None = None
+    validation_windows: int | None = None
 
     def replace(self, **changes) -> TrainingOptions:
         """A copy with ``changes`` applied (unknown names raise TypeError)."""
@@ -137,8 +148,9 @@ class TrainingJob:
         The network (its ``device`` decides the engine).
     params : ndarray (P,)
         Initial weights, trained in place.
-    x, y : ndarray
-        Windows ``(N, T, I)`` and targets ``(N, O)`` (already scaled).
+    x, y : ndarray or GatheredRows
+        Windows ``(N, T, I)`` and targets ``(N, O)`` (already scaled), as arrays
+        or gathered on demand (:class:`~rnnforecast.nn.rows.GatheredRows`).
     rng : numpy.random.Generator
         Source of the shuffling and dropout masks.
     warm : bool
@@ -148,6 +160,9 @@ class TrainingJob:
         arguments (a ``sample_weight`` entry moves to ``sample_weight``).
     sample_weight : ndarray (N,) or None
         Weights of the windows.
+    groups : ndarray (N,) of int or None
+        The series of each window, for the balanced draws of
+        ``options.windows_per_epoch`` (None: one group).
     """
 
     network: Any
@@ -158,6 +173,7 @@ class TrainingJob:
     warm: bool = False
     options: TrainingOptions = field(default_factory=TrainingOptions)
     sample_weight: np.ndarray | None = None
+    groups: np.ndarray | None = None
 
     def __post_init__(self):
         if isinstance(self.options, dict):

@@ -27,7 +27,11 @@ from ..kernels._chunks import (
 from .layers import LAYERS
 from .layout import ParameterLayout
 
-__all__ = ["RecurrentNetwork", "chunk_plan", "MAX_CHUNK_WIDTH"]
+__all__ = ["RecurrentNetwork", "chunk_plan", "MAX_CHUNK_WIDTH", "PREDICT_BATCH"]
+
+#: Sequences per forward pass in :meth:`RecurrentNetwork.predict`: the layers' buffers (which keep every
+#: step for a backward pass) then stay near 50 MB for a week of hourly steps, whatever the number of windows.
+PREDICT_BATCH = 256
 
 
 def chunk_plan(n_samples: int, max_width: int = MAX_CHUNK_WIDTH) -> tuple[int, int]:
@@ -155,6 +159,26 @@ class RecurrentNetwork:
             c0 = states[1][k] if states is not None and states[1] is not None else layer.zero_state
             layer_input = layer.forward(self.layout.layer(params, k), layer_input, h0, c0)
         return self._head_forward(params, layer_input)
+
+    def predict(self, params, x, batch_size: int = PREDICT_BATCH):
+        """:meth:`forward` (no dropout) over ``x`` in batches of ``batch_size`` sequences: bounded memory.
+
+        Parameters
+        ----------
+        params : ndarray (P,)
+            Flat parameter buffer.
+        x : ndarray (N, T, I)
+            Batch-first input sequences.
+        batch_size : int, default=PREDICT_BATCH
+            Sequences per forward pass.
+
+        Returns
+        -------
+        output : ndarray (N, O), or (N, T, O) with ``return_sequences``
+        """
+        if len(x) <= batch_size:
+            return self.forward(params, x).copy()
+        return np.concatenate([self.forward(params, x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def _check_params(self, params):
         if not isinstance(params, np.ndarray) or params.dtype not in (np.float32, np.float64):

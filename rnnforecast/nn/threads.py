@@ -39,6 +39,7 @@ def resolve_n_threads(n_jobs: int | None) -> int:
 
 
 _THREADS = contextvars.ContextVar("rnnforecast_threads", default=1)
+_BLAS_LIMITED = contextvars.ContextVar("rnnforecast_blas_limited", default=False)
 _POOL = None
 _POOL_LOCK = threading.Lock()
 
@@ -127,9 +128,12 @@ def thread_scope(n_jobs: int | None = None):
     1
     """
     n_threads = resolve_n_threads(n_jobs)
-    with threadpool_limits(limits=1, user_api="blas"):
-        token = _THREADS.set(n_threads)
+    # Inside another scope BLAS is limited already; threadpoolctl's library scan costs ~5 ms a call.
+    limits = contextlib.nullcontext() if _BLAS_LIMITED.get() else threadpool_limits(limits=1, user_api="blas")
+    with limits:
+        token, limited = _THREADS.set(n_threads), _BLAS_LIMITED.set(True)
         try:
             yield n_threads
         finally:
+            _BLAS_LIMITED.reset(limited)
             _THREADS.reset(token)

@@ -25,9 +25,11 @@ import math
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .budget import EpochSampler
 from .jobs import PreparedFit, TrainingJob, TrainingOptions, TrainingResult
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS, clip_grad_norm
+from .rows import evenly_spaced
 from .schedules import SCHEDULES
 from .userwarnings import warn_at_caller
 
@@ -134,6 +136,7 @@ def train_jobs(jobs: list) -> list:
                 rng=job.rng,
                 sample_weight=job.sample_weight,
                 options=job.options,
+                groups=job.groups,
             )
     return results
 
@@ -268,7 +271,7 @@ def validation_loss(options: TrainingOptions, prediction, target, sample_weight,
     )[0]
 
 
-def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None, **settings):
+def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None, groups=None, **settings):
     """Train ``params`` in place on windows ``(x, y)``.
 
     Parameters
@@ -277,9 +280,9 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
         The network to train.
     params : ndarray (P,)
         Flat parameters, updated in place (the best ones when early stopping).
-    x : ndarray (N, T, I)
+    x : ndarray (N, T, I) or GatheredRows
         Windows, in time order (the last ones are held out with early stopping).
-    y : ndarray, shape of the network output for ``x``
+    y : ndarray or GatheredRows, shape of the network output for ``x``
         Targets.
     rng : numpy.random.Generator
         Source of the shuffling and dropout masks (so a seed fixes the run).
@@ -287,6 +290,8 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
         Weights of the windows.
     options : TrainingOptions, optional
         How to train (defaults: ``TrainingOptions()``).
+    groups : ndarray (N,) of int, optional
+        Series of each window, for the balanced draws of ``windows_per_epoch``.
     **settings
         Fields of :class:`TrainingOptions` to override (``max_iter=5``, ...).
 
@@ -313,12 +318,17 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
     dropout_rng = rng if network.dropout > 0 else None
     best_params = params.copy()
     initial = params.copy()
+    sampler = EpochSampler(n_train, options.windows_per_epoch, options.shuffle, groups)
+    if early_stopping:  # the held-out windows, gathered once
+        held = n_train + evenly_spaced(n_samples - n_train, options.validation_windows)
+        x_held, y_held = x[held], y[held]
+        weight_held = None if sample_weight is None else sample_weight[held]
     with contextlib.ExitStack() as stack:
         progress = stack.enter_context(_progress_bar(options.max_iter)) if options.verbose else None
         for epoch in range(options.max_iter):
-            order = rng.permutation(n_train) if options.shuffle else np.arange(n_train)
+            order = sampler(rng)
             total, weight_total = 0.0, 0.0
-            for start in range(0, n_train, batch_size):
+            for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
                 weights = None if sample_weight is None else sample_weight[batch]
                 if weights is not None and not weights.sum() > 0:
@@ -345,11 +355,10 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
             epoch_loss = total / max(weight_total, 1e-300)
             held_out = score = None
             if early_stopping:
-                prediction = network.forward(params, x[n_train:])
-                weights = None if sample_weight is None else sample_weight[n_train:]
-                held_out = validation_loss(options, prediction, y[n_train:], weights, params.dtype)
+                prediction = network.predict(params, x_held)
+                held_out = validation_loss(options, prediction, y_held, weight_held, params.dtype)
                 if options.validation_score is not None:
-                    score = options.validation_score(prediction, y[n_train:])
+                    score = options.validation_score(prediction, y_held)
             if book.end_epoch(epoch, epoch_loss, held_out, score):
                 best_params[...] = params
             if progress is not None:
@@ -380,6 +389,7 @@ def _fit_lbfgs(network, params, x, y, sample_weight, options):
 
     loss, loss_options, weight_decay = options.loss, options.loss_options, options.weight_decay
     dtype = params.dtype
+    x = np.asarray(x)  # full batch: gathered rows are materialised
     target = np.asarray(y, dtype=dtype)
     grad = np.zeros_like(params)
     result = TrainingResult(optimizer="lbfgs")
