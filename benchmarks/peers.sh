@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# The peers' own environment for the benchmarks (never rnnforecast's dependencies):
-# statsforecast for bench_wide.py --peers. Usage: bash benchmarks/peers.sh [DIR] (default ../peers).
+# The peers' own environments for the benchmarks (never rnnforecast's dependencies):
+#   bash benchmarks/peers.sh [DIR]                  statsforecast, for bench_wide.py --peers (default ../peers)
+#   bash benchmarks/peers.sh --neuralforecast [DIR] neuralforecast on torch 2.13 CPU, for bench_scale.py --peer
+#                                                   (default ../nfpeer)
 set -euo pipefail
+if [[ "${1:-}" == "--neuralforecast" ]]; then
+    DIR="${2:-../nfpeer}"
+    python3 -m venv "$DIR"
+    "$DIR/bin/python" -m pip install --quiet --upgrade pip
+    "$DIR/bin/python" -m pip install --quiet torch==2.13.0  # the CPU wheel on disk; before neuralforecast
+    "$DIR/bin/python" -m pip install --quiet neuralforecast scipy
+    echo "peer ready: python benchmarks/bench_scale.py --peer $DIR/bin/python"
+    exit 0
+fi
 DIR="${1:-../peers}"
 python3 -m venv "$DIR"
 "$DIR/bin/python" -m pip install --quiet --upgrade pip
