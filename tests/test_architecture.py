@@ -19,7 +19,9 @@ import pytest
 import rnnforecast
 
 PACKAGE = Path(rnnforecast.__file__).parent
-ESTIMATOR_MODULES = ("regressor", "forecaster", "windows", "model_selection", "metrics", "plotting", "cli", "demo")
+ESTIMATOR_MODULES = (
+    "regressor", "forecaster", "windows", "model_selection", "panels", "metrics", "plotting", "cli", "demo",
+)  # fmt: skip
 
 
 def _module_name(path: Path) -> str:
@@ -146,6 +148,7 @@ def test_layer_offsets_of_the_kernels_match_the_layout(cell):
 PUBLIC_MODULES = (
     "rnnforecast",
     "rnnforecast.model_selection",
+    "rnnforecast.panels",
     "rnnforecast.metrics",
     "rnnforecast.plotting",
     "rnnforecast.windows",

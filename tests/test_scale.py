@@ -223,3 +223,54 @@ def test_fit_on_a_panel_whose_windows_need_gigabytes_stays_small():
     assert after_mb - before_mb < 300, (before_mb, after_mb)
     assert after_mb < 800
 
+
+def _long(frame):
+    long = frame.stack().rename("y").reset_index()
+    long.columns = ["ds", "unique_id", "y"]
+    return long[["unique_id", "ds", "y"]]
+
+
+def test_forecast_many_batches_equal_one_forecast_of_the_panel(tmp_path):
+    pytest.importorskip("pyarrow")
+    from rnnforecast.panels import forecast_many, panel_series, read_panel
+
+    frame = hourly_panel(7, 300)
+    model = RNNForecaster(horizon=6, n_steps=48, **FAST).fit(frame.iloc[:, :4])  # three series are new
+    long = _long(frame)
+    whole = model.predict(y=long)
+    path = tmp_path / "panel.parquet"
+    long.to_parquet(path, row_group_size=300)
+    assert panel_series(path) == list(frame.columns)
+    expected = pd.concat([long[long.unique_id == "s5"], long[long.unique_id == "s1"]], ignore_index=True)
+    pd.testing.assert_frame_equal(read_panel(path, ["s5", "s1"]), expected, check_dtype=False)
+    for source in (path, long):
+        batched = forecast_many(model, source, batch_size=3, n_jobs=2)
+        pd.testing.assert_frame_equal(batched, whole, rtol=1e-5, atol=1e-6)
+    wide = forecast_many(model, frame, batch_size=2)
+    pd.testing.assert_frame_equal(wide, model.predict(y=frame), rtol=1e-5, atol=1e-6)
+    intervals = forecast_many(model, path, kind="interval", batch_size=4, coverage=0.8)
+    pd.testing.assert_frame_equal(intervals, model.predict_interval(y=long, coverage=0.8), rtol=1e-5, atol=1e-6)
+
+
+def test_forecast_many_and_read_panel_errors(tmp_path):
+    pytest.importorskip("pyarrow")
+    from rnnforecast.panels import forecast_many, read_panel
+
+    frame = hourly_panel(2, 200)
+    model = RNNForecaster(horizon=6, n_steps=48, **FAST).fit(frame)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        forecast_many(model, frame, kind="median")
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        forecast_many(model, frame, batch_size=0)
+    with pytest.raises(ValueError, match="no Parquet file or folder"):
+        forecast_many(model, str(tmp_path / "missing.parquet"))
+    path = tmp_path / "p.parquet"
+    _long(frame).to_parquet(path)
+    with pytest.raises(ValueError, match=r"series \['zz'\] are not in"):
+        read_panel(path, ["zz"])
+    frame.reset_index().to_parquet(tmp_path / "wide.parquet")
+    with pytest.raises(ValueError, match="a long panel needs the columns unique_id, ds and y"):
+        read_panel(tmp_path / "wide.parquet")
+    local = RNNForecaster(horizon=6, n_steps=48, scope="local", **FAST).fit(frame)
+    with pytest.raises(ValueError, match="needs a global model"):
+        forecast_many(local, frame)
