@@ -99,3 +99,18 @@ def test_estimators_pickle_small(panel):
     model = RNNForecaster(horizon=5, scope="local", n_jobs=1, **FAST).fit(panel)
     assert len(pickle.dumps(model)) < 3 * 60_000  # three small models, no training data
     assert len(pickle.dumps(RNNForecaster(horizon=5, **FAST))) < 2_000  # what a search ships to workers
+
+
+def test_forecast_many_reads_and_forecasts_parquet_batches_on_the_cluster(client, panel, tmp_path):
+    pytest.importorskip("pyarrow")
+    from rnnforecast.panels import forecast_many
+
+    model = RNNForecaster(horizon=3, **FAST).fit(panel[["temp_max", "temp_min"]])
+    long = panel.stack().rename("y").reset_index()
+    long.columns = ["ds", "unique_id", "y"]
+    path = tmp_path / "panel.parquet"
+    long[["unique_id", "ds", "y"]].to_parquet(path)  # the workers read their own series from here
+    sequential = forecast_many(model, path, batch_size=1)
+    on_cluster = _on_dask(lambda: forecast_many(model, path, batch_size=1, n_jobs=-1))
+    pd.testing.assert_frame_equal(on_cluster, sequential)
+    assert list(pd.unique(on_cluster["unique_id"])) == ["temp_max", "temp_min", "wind"]  # wind: a new series
