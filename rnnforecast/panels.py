@@ -174,7 +174,8 @@ def forecast_many(model, y, horizon=None, X=None, *, kind="point", batch_size=10
         long = "unique_id" in y.columns and "ds" in y.columns
         ids = list(pd.unique(y["unique_id"])) if long else list(y.columns)
     else:
-        raise ValueError(f"y must be a Parquet path, a long or a wide DataFrame, got {type(y).__name__}")
+        hint = " (a single series: y.to_frame())" if isinstance(y, pd.Series) else ""
+        raise ValueError(f"y must be a Parquet path, a long or a wide DataFrame, got {type(y).__name__}{hint}")
     batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
     if not batches:
         raise ValueError("y holds no series")

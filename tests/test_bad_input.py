@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from rnnforecast import RNNForecaster, RNNRegressor, backtest, make_windows
 from rnnforecast.cli import main as cli
 from rnnforecast.datasets import data_path, load_weather
+from rnnforecast.panels import forecast_many, read_panel
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 FAST = dict(n_steps=8, hidden_size=4, max_iter=2, random_state=0)
@@ -267,6 +268,20 @@ CASES = [
     ),
     ("loader: unknown weather kind", lambda: load_weather("monthly"), ValueError, "kind must be 'daily' or 'hourly'"),
     ("loader: unknown dataset", lambda: data_path("crypto"), ValueError, "unknown dataset 'crypto'"),
+    ("forecaster: windows_per_epoch 0", lambda: fit(windows_per_epoch=0), ValueError, "'windows_per_epoch' parameter"),
+    ("panels: no Parquet at the path", lambda: read_panel("no/such.parquet"), ValueError, "no Parquet file or folder"),
+    (
+        "panels: forecast_many of an unknown kind",
+        lambda: forecast_many(fitted(), Y.to_frame(), kind="median"),
+        ValueError,
+        "kind must be one of",
+    ),
+    (
+        "panels: forecast_many of a series",
+        lambda: forecast_many(fitted(), Y),
+        ValueError,
+        "y must be a Parquet path, a long or a wide DataFrame",
+    ),
 ]
 
 
