@@ -204,8 +204,13 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and dropout: the same value gives the
         same forecasts, bit for bit, on any thread count.
-    verbose : bool, default=False
-        Show a progress bar of the training epochs (on a terminal).
+    verbose : int or bool, default=False
+        Training progress on standard error: 0 nothing; 1 a live bar (epoch,
+        loss, validation loss, best epoch) on a terminal or in Jupyter, one
+        line per epoch when standard error is a file or a pipe; 2 one line per
+        epoch everywhere. Per-series fits (``scope="local"``) and backtests
+        with several refits show models done of the total instead (and their
+        epochs only with 2).
 
     Attributes
     ----------

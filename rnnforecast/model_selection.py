@@ -17,6 +17,7 @@ from .forecasting.panel import LONG_COLUMNS, _to_wide, long_times, to_panel
 from .forecasting.uncertainty import extend_width
 from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_naive, smape, summarize
 from .nn.device import resolve_device
+from .nn.progress import TaskProgress, task_verbosity
 from .nn.threads import thread_scope
 from .nn.training import train_jobs
 from .regressor import RNNRegressor
@@ -219,11 +220,14 @@ def backtest(
             for model, windows in zip(models, blocks, strict=True)
         ]
     else:
+        outer, inner = task_verbosity(forecaster.verbose, len(blocks))
+        runner = clone(forecaster).set_params(verbose=inner)
         tasks = (
-            delayed(_run_block)(forecaster, y, X, *shared, windows, horizon, interval_method, coverage_level, season)
+            delayed(_run_block)(runner, y, X, *shared, windows, horizon, interval_method, coverage_level, season)
             for windows in blocks
         )
-        outputs = Parallel(n_jobs=n_jobs)(tasks)
+        with TaskProgress(len(blocks), outer, "backtest refits") as progress:
+            outputs = list(progress.iterate(Parallel(n_jobs=n_jobs, return_as="generator")(tasks)))
     forecasts = pd.DataFrame([row for rows, _ in outputs for row in rows])
     metrics = _metrics(forecasts, panel, observed, season)
     return BacktestResult(forecasts, metrics, season, sum(seconds for _, seconds in outputs))
@@ -257,9 +261,13 @@ def _forecast_block(model, panel, observed, grid, positions, window_ids, horizon
 
 def _backtest_local(forecaster, y, X, panel, options, n_jobs):
     """A local forecaster's backtest: each series on its own, as parallel joblib tasks."""
-    single = clone(forecaster).set_params(scope="global", n_jobs=1)
     parts = split_series(y, X, panel.layout, panel.ids)
-    results = Parallel(n_jobs=n_jobs)(delayed(backtest)(single, series, exog, **options) for _, series, exog in parts)
+    outer, inner = task_verbosity(forecaster.verbose, len(parts))
+    single = clone(forecaster).set_params(scope="global", n_jobs=1, verbose=inner)
+    tasks = (delayed(backtest)(single, series, exog, **options) for _, series, exog in parts)
+    with TaskProgress(len(parts), outer, "series backtested") as progress:
+        generator = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+        results = list(progress.iterate(generator, [key for key, _, _ in parts]))
     return BacktestResult(
         pd.concat([r.forecasts for r in results], ignore_index=True),
         pd.concat([r.metrics for r in results], ignore_index=True),

@@ -121,8 +121,11 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and dropout.
-    verbose : bool, default=False
-        Print one line per epoch.
+    verbose : int or bool, default=False
+        Training progress on standard error: 0 nothing; 1 a live bar (epoch,
+        loss, validation loss, best epoch) on a terminal or in Jupyter, one
+        line per epoch when standard error is a file or a pipe; 2 one line per
+        epoch everywhere.
     warm_start : bool, default=False
         Continue from the previous weights (and optimizer state) on ``fit``.
         (:meth:`partial_fit` always continues; it runs one epoch and ignores
@@ -454,7 +457,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
-            verbose=bool(self.verbose),
+            verbose=int(self.verbose),
             validation_score=_r2 if self.early_stopping else None,
         )
 

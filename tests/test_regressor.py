@@ -236,11 +236,15 @@ def test_randomized_search_runs():
     assert len(search.cv_results_["params"]) == 3
 
 
-def test_verbose_is_silent_outside_a_terminal(capsys):
+def test_verbose_levels_outside_a_terminal(capsys):
     X, y = _weather_windows(n=200)
-    _fast(verbose=True, max_iter=3).fit(X, y)
+    _fast(verbose=0, max_iter=3).fit(X, y)
+    assert capsys.readouterr().err == ""
+    _fast(verbose=True, max_iter=3, early_stopping=True).fit(X, y)  # a log: one line per epoch, on stderr
     captured = capsys.readouterr()
-    assert captured.out == "" and captured.err == ""
+    lines = captured.err.strip().splitlines()
+    assert captured.out == "" and len(lines) == 3
+    assert lines[0].startswith("epoch 1/3  loss ") and "validation " in lines[0] and "best " in lines[0]
 
 
 def test_lbfgs_fits_a_small_problem():

@@ -21,6 +21,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ..nn.device import resolve_device
+from ..nn.progress import TaskProgress, task_verbosity
 from ..nn.training import train_jobs
 from .panel import LONG_COLUMNS, long_times, series_exog
 
@@ -50,14 +51,16 @@ def _fit_one(forecaster, y, X):
 
 def fit_local(forecaster, y, X, panel):
     """Fit one single-series clone per series of ``panel``; returns ``{series id: fitted forecaster}``."""
-    template = clone(forecaster).set_params(scope="global", n_jobs=1)
     parts = split_series(y, X, panel.layout, panel.ids)
+    outer, inner = task_verbosity(forecaster.verbose, len(parts))
+    template = clone(forecaster).set_params(scope="global", n_jobs=1, verbose=inner)
     if resolve_device(forecaster.device) == "cuda":
         models = fit_together([clone(template) for _ in parts], parts)
     else:
-        models = Parallel(n_jobs=forecaster.n_jobs)(
-            delayed(_fit_one)(clone(template), series, exog) for _, series, exog in parts
-        )
+        tasks = (delayed(_fit_one)(clone(template), series, exog) for _, series, exog in parts)
+        with TaskProgress(len(parts), outer, "series fitted") as progress:
+            generator = Parallel(n_jobs=forecaster.n_jobs, return_as="generator")(tasks)
+            models = list(progress.iterate(generator, list(panel.ids)))
     return dict(zip(panel.ids, models, strict=True))
 
 

@@ -97,9 +97,10 @@ class TrainingOptions:
         stopping, training stops (``converged``) when the training loss stalls.
     tol : float, default=1e-4
         Smallest improvement that counts.
-    verbose : bool, default=False
-        Show a progress bar (tqdm, on standard error) with the epoch, the training
-        loss and the validation loss; silent when standard error is not a terminal.
+    verbose : int or bool, default=False
+        Progress (:mod:`rnnforecast.nn.progress`): 0 silent; 1 a live bar (epoch,
+        loss, validation loss, best epoch) on a terminal or in Jupyter, one line
+        per epoch in a log; 2 one line per epoch everywhere. On standard error.
     validation_score : callable or None, default=None
         ``score(prediction, target)`` recorded on the held-out windows each epoch.
     windows_per_epoch : int or None, default=None
@@ -128,7 +129,7 @@ class TrainingOptions:
     validation_fraction: float = 0.1
     n_iter_no_change: int = 10
     tol: float = 1e-4
-    verbose: bool = False
+    verbose: int = 0
     validation_score: Any = None
     windows_per_epoch: int | None = None
     validation_windows: int | None = None

@@ -19,7 +19,6 @@ unit the benchmarks time (DESIGN section 5).
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -29,6 +28,7 @@ from .budget import EpochSampler
 from .jobs import PreparedFit, TrainingJob, TrainingOptions, TrainingResult
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS, clip_grad_norm
+from .progress import EpochProgress
 from .rows import evenly_spaced
 from .schedules import SCHEDULES
 from .userwarnings import warn_at_caller
@@ -232,13 +232,6 @@ class EpochBookkeeper:
         return result
 
 
-def _progress_bar(max_iter):
-    from tqdm.auto import tqdm
-
-    # disable=None: silent when standard error is not a terminal (logs, CI, notebooks without widgets).
-    return tqdm(total=max_iter, unit="epoch", disable=None, leave=False)
-
-
 def split_validation(n_samples, validation_fraction):
     """Windows kept for training when the last ``validation_fraction`` of ``n_samples`` is held out."""
     n_validation = int(round(n_samples * validation_fraction))
@@ -323,8 +316,8 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
         held = n_train + evenly_spaced(n_samples - n_train, options.validation_windows)
         x_held, y_held = x[held], y[held]
         weight_held = None if sample_weight is None else sample_weight[held]
-    with contextlib.ExitStack() as stack:
-        progress = stack.enter_context(_progress_bar(options.max_iter)) if options.verbose else None
+    best_epoch = None
+    with EpochProgress(options.max_iter, options.verbose) as progress:
         for epoch in range(options.max_iter):
             order = sampler(rng)
             total, weight_total = 0.0, 0.0
@@ -361,12 +354,8 @@ def fit_network(network, params, x, y, *, rng, sample_weight=None, options=None,
                     score = options.validation_score(prediction, y_held)
             if book.end_epoch(epoch, epoch_loss, held_out, score):
                 best_params[...] = params
-            if progress is not None:
-                progress.update(1)
-                postfix = {"loss": f"{epoch_loss:.4g}"}
-                if early_stopping:
-                    postfix["validation"] = f"{held_out:.4g}"
-                progress.set_postfix(postfix)
+                best_epoch = epoch
+            progress.update(epoch, epoch_loss, held_out, best_epoch)
             if book.stopped:
                 break
     if early_stopping:
