@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._persistence import PersistenceMixin
+from ._typing import ExogInput, SeriesInput
 from .forecasting import output as _output
 from .forecasting.calendar import calendar_features
 from .forecasting.features import (
@@ -356,7 +357,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, y, X=None):
+    def fit(self, y: SeriesInput, X: ExogInput = None) -> RNNForecaster:
         """Train on the series ``y`` (and exogenous columns ``X``).
 
         Parameters
@@ -540,7 +541,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         )
 
     # ------------------------------------------------------------ new data
-    def update(self, y, X=None):
+    def update(self, y: SeriesInput, X: ExogInput = None) -> RNNForecaster:
         """Forecast from the end of new observations from now on, without refitting the network.
 
         The series of ``y`` replace the ones the model forecasts: later
@@ -646,7 +647,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         weight, median = getattr(self, "correction_weight_", None), int(np.searchsorted(self.quantiles_, 0.5))
         return shrink_forecasts(forecasts, raw, weight, self.season_length_, median)
 
-    def floor(self, values):
+    def floor(self, values: np.ndarray) -> np.ndarray:
         """``values`` floored at 0 when the target is non-negative (``nonnegative_``), else unchanged.
 
         Parameters
@@ -747,7 +748,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             calendars.append(calendar)
         return self._forecast_from(range(panel.n_series), panel.values, exogs, calendars, origins, horizon)
 
-    def predict(self, horizon=None, X=None, y=None):
+    def predict(
+        self, horizon: int | None = None, X: ExogInput = None, y: SeriesInput | None = None
+    ) -> pd.Series | pd.DataFrame:
         """Point forecasts (medians) for the ``horizon`` steps after the end of the training series.
 
         Parameters

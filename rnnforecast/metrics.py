@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._typing import ArrayLike
+
 __all__ = ["mae", "rmse", "smape", "mase", "coverage", "mase_scale", "default_season_length", "seasonal_naive"]
 
 
@@ -17,7 +19,7 @@ def _pair(actual, forecast):
     return actual[keep], forecast[keep]
 
 
-def mae(actual, forecast) -> float:
+def mae(actual: ArrayLike, forecast: ArrayLike) -> float:
     """Mean absolute error.
 
     Parameters
@@ -41,7 +43,7 @@ def mae(actual, forecast) -> float:
     return float(np.mean(np.abs(a - f))) if len(a) else np.nan
 
 
-def rmse(actual, forecast) -> float:
+def rmse(actual: ArrayLike, forecast: ArrayLike) -> float:
     """Root mean squared error.
 
     Parameters
@@ -60,7 +62,7 @@ def rmse(actual, forecast) -> float:
     return float(np.sqrt(np.mean((a - f) ** 2))) if len(a) else np.nan
 
 
-def smape(actual, forecast) -> float:
+def smape(actual: ArrayLike, forecast: ArrayLike) -> float:
     """Symmetric mean absolute percentage error, in percent (0 to 200; 0/0 counts as 0).
 
     Parameters
@@ -88,7 +90,7 @@ def smape(actual, forecast) -> float:
     return float(100.0 * ratio.mean())
 
 
-def mase_scale(history, season_length: int = 1) -> float:
+def mase_scale(history: ArrayLike, season_length: int = 1) -> float:
     """In-sample mean absolute error of the seasonal naive forecast (the MASE denominator).
 
     Parameters
@@ -110,7 +112,7 @@ def mase_scale(history, season_length: int = 1) -> float:
     return float(differences.mean()) if len(differences) else np.nan
 
 
-def mase(actual, forecast, history, season_length: int = 1) -> float:
+def mase(actual: ArrayLike, forecast: ArrayLike, history: ArrayLike, season_length: int = 1) -> float:
     """Mean absolute scaled error: MAE over the in-sample seasonal-naive MAE of ``history``.
 
     Parameters
@@ -137,7 +139,7 @@ def mase(actual, forecast, history, season_length: int = 1) -> float:
     return mae(actual, forecast) / scale if scale > 0 else np.nan
 
 
-def coverage(actual, lower, upper) -> float:
+def coverage(actual: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     """Share of actual values inside ``[lower, upper]``.
 
     Parameters
@@ -158,7 +160,7 @@ def coverage(actual, lower, upper) -> float:
     return float(np.mean((a >= lo) & (a <= hi))) if len(a) else np.nan
 
 
-def default_season_length(freq) -> int:
+def default_season_length(freq: str | pd.DateOffset | None) -> int:
     """Seasonal period used by MASE and the seasonal naive forecast by default.
 
     Hourly: 24 (a day); daily: 7 (a week); business days: 5; weekly: 52;
@@ -189,7 +191,7 @@ def default_season_length(freq) -> int:
     return table.get(name, 1) if getattr(freq, "n", 1) == 1 else 1
 
 
-def seasonal_naive(history, horizon: int, season_length: int = 1) -> np.ndarray:
+def seasonal_naive(history: ArrayLike, horizon: int, season_length: int = 1) -> np.ndarray:
     """Repeat the last season: forecast ``y[t + k] = y[t + k - m * ceil(k / m)]``.
 
     Parameters
@@ -217,7 +219,7 @@ def seasonal_naive(history, horizon: int, season_length: int = 1) -> np.ndarray:
     return history[len(history) - 1 + k - season_length * np.ceil(k / season_length).astype(int)]
 
 
-def summarize(frame: pd.DataFrame, by) -> pd.DataFrame:
+def summarize(frame: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
     """Mean of the metric columns of a backtest metrics frame by ``by``."""
     metrics = [c for c in ("mae", "rmse", "smape", "mase", "coverage") if c in frame.columns]
     return frame.groupby(by, sort=False)[metrics].mean()

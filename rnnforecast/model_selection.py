@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -11,6 +12,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
+from ._typing import ExogInput, SeriesInput
 from .forecaster import RNNForecaster
 from .forecasting.local import fit_together, split_series
 from .forecasting.panel import LONG_COLUMNS, _to_wide, long_times, to_panel
@@ -120,19 +122,19 @@ def _refit_every(refit) -> int | float:
 
 
 def backtest(
-    forecaster,
-    y,
-    X=None,
+    forecaster: RNNForecaster,
+    y: SeriesInput,
+    X: ExogInput = None,
     *,
-    horizon=None,
-    n_windows=5,
-    step=None,
-    refit=True,
-    coverage_level=0.9,
-    interval_method=None,
-    season_length=None,
-    n_jobs=None,
-):
+    horizon: int | None = None,
+    n_windows: int = 5,
+    step: int | None = None,
+    refit: bool | int = True,
+    coverage_level: float = 0.9,
+    interval_method: str | None = None,
+    season_length: int | None = None,
+    n_jobs: int | None = None,
+) -> BacktestResult:
     """Rolling-origin evaluation: fit up to each cutoff, forecast the next ``horizon`` steps, score.
 
     Parameters
@@ -335,7 +337,7 @@ def _metrics(forecasts, panel, observed, season):
     return pd.DataFrame(records)
 
 
-def fit_many(estimators, *args, **kwargs):
+def fit_many(estimators: Sequence, *args, **kwargs) -> list:
     """Fit clones of several estimators on the same data; on CUDA their networks train together.
 
     Meant for model selection on a GPU: the candidates of a grid (learning
@@ -415,7 +417,7 @@ def _bind(names, args, kwargs, defaults):
     return [values[name] for name in names]
 
 
-def forecast_scorer(scoring="neg_mean_absolute_error"):
+def forecast_scorer(scoring: str | Callable = "neg_mean_absolute_error") -> Callable:
     """A scikit-learn scorer that scores a forecaster on a test fold of the series itself.
 
     scikit-learn's string scorers need ``y_test``; with ``cross_val_score(model, y,

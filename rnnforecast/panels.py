@@ -17,12 +17,17 @@ Reading Parquet needs pyarrow (``pip install "rnnforecast[distributed]"``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from .forecasting.panel import LONG_COLUMNS
+
+if TYPE_CHECKING:
+    from .forecaster import RNNForecaster
 
 __all__ = ["read_panel", "panel_series", "forecast_many"]
 
@@ -44,7 +49,7 @@ def _check_path(path):
         raise ValueError(f"no Parquet file or folder at {path!r}")
 
 
-def panel_series(path) -> list:
+def panel_series(path: str | os.PathLike) -> list:
     """The series of a long Parquet panel, in first-seen order (only the ``unique_id`` column is read).
 
     Parameters
@@ -61,7 +66,9 @@ def panel_series(path) -> list:
     return list(pd.unique(frame["unique_id"]))
 
 
-def read_panel(path, series=None, columns=None) -> pd.DataFrame:
+def read_panel(
+    path: str | os.PathLike, series: Sequence | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Read a long panel (``unique_id, ds, y`` and exogenous columns) from Parquet, only the series asked for.
 
     Parameters
@@ -121,7 +128,17 @@ def _batch_forecast(model, source, ids, horizon, X, method, options):
     return getattr(model, method)(horizon, X, y=y, **options)
 
 
-def forecast_many(model, y, horizon=None, X=None, *, kind="point", batch_size=1000, n_jobs=None, **options):
+def forecast_many(
+    model: RNNForecaster,
+    y: str | os.PathLike | pd.DataFrame,
+    horizon: int | None = None,
+    X: pd.DataFrame | None = None,
+    *,
+    kind: str = "point",
+    batch_size: int = 1000,
+    n_jobs: int | None = None,
+    **options,
+) -> pd.DataFrame:
     """Forecasts of a fitted global model for many series, ``batch_size`` series per joblib task.
 
     Each task forecasts its series from the end of their history with

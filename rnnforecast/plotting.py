@@ -7,10 +7,19 @@ the same in scripts, notebooks and servers. Save with ``ax.figure.savefig(path)`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 __all__ = ["plot_forecast", "plot_backtest", "plot_loss"]
+
+if TYPE_CHECKING:  # annotations only: importing plotting loads neither matplotlib nor the estimators
+    from matplotlib.axes import Axes
+
+    from .forecaster import RNNForecaster
+    from .model_selection import BacktestResult
+    from .regressor import RNNRegressor
 
 
 def _axes(ax, figsize=(10, 4)):
@@ -21,7 +30,16 @@ def _axes(ax, figsize=(10, 4)):
     return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
-def plot_forecast(history, forecast, interval=None, *, n_history=None, ax=None, title=None, coverage=None):
+def plot_forecast(
+    history: pd.Series,
+    forecast: pd.Series,
+    interval: pd.DataFrame | None = None,
+    *,
+    n_history: int | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    coverage: float | None = None,
+) -> Axes:
     """History, point forecast and (optionally) the prediction-interval band.
 
     Parameters
@@ -81,7 +99,14 @@ def plot_forecast(history, forecast, interval=None, *, n_history=None, ax=None, 
     return ax
 
 
-def plot_backtest(result, *, unique_id=None, history=None, ax=None, title=None):
+def plot_backtest(
+    result: BacktestResult,
+    *,
+    unique_id: object = None,
+    history: pd.Series | pd.DataFrame | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
     """Each backtest window's forecast and interval over the actual values.
 
     Parameters
@@ -139,7 +164,7 @@ def plot_backtest(result, *, unique_id=None, history=None, ax=None, title=None):
     return ax
 
 
-def plot_loss(forecaster, *, ax=None, title=None):
+def plot_loss(forecaster: RNNForecaster | RNNRegressor, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Training loss per epoch, and the validation R² when early stopping ran.
 
     Parameters

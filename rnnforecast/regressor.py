@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._persistence import PersistenceMixin
+from ._typing import ArrayLike
 from .nn.device import DEVICES, resolve_device
 from .nn.layout import CELLS, initialize_parameters, make_layout
 from .nn.losses import LOSSES
@@ -300,7 +301,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     # ---------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> RNNRegressor:
         """Fit the network to windows ``X`` and targets ``y``.
 
         Parameters
@@ -319,7 +320,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> RNNRegressor:
         """Train one epoch on ``(X, y)``, continuing from the current weights.
 
         The first call initialises the network and the input/target scaling from
@@ -481,7 +482,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             return "cpu"
         return self.device_
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict the targets of windows ``X``.
 
         Parameters
@@ -510,7 +511,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return prediction.ravel() if self._y_1d else prediction
 
     # ------------------------------------------------------------ interchange
-    def state_dict(self):
+    def state_dict(self) -> dict:
         """The weights under PyTorch's names, as copies.
 
         Recurrent layers are named as ``torch.nn.LSTM/GRU/RNN`` name them
@@ -526,7 +527,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return {name: view.copy() for name, view in self._layout().views(self.params_).items()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict) -> RNNRegressor:
         """Replace the weights with ``state`` (PyTorch names and shapes, e.g. a torch ``state_dict()``).
 
         The estimator must have been fitted (the scaling and sizes come from that

@@ -7,6 +7,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ._typing import ArrayLike
+
 __all__ = ["make_windows"]
 
 
@@ -31,7 +33,9 @@ def _as_2d_values(data, name):
     return values, None
 
 
-def make_windows(series, n_steps, horizon=1, exog=None):
+def make_windows(
+    series: ArrayLike | pd.Series, n_steps: int, horizon: int = 1, exog: ArrayLike | pd.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray, pd.Index | np.ndarray]:
     """Cut a series into ``(window, next horizon values)`` pairs for a regressor.
 
     Window ``i`` holds the ``n_steps`` observations ending at position

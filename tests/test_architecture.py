@@ -190,3 +190,60 @@ def test_the_public_api_is_checked():
     assert "rnnforecast.forecaster.RNNForecaster.predict_interval" in names
     assert "rnnforecast.regressor.RNNRegressor.fit" in names
     assert len(names) > 30 and np.all([name.startswith("rnnforecast.") for name in names])
+
+
+# ------------------------------------------------------------------- typing
+TYPED_MODULES = (*PUBLIC_MODULES, "rnnforecast.panels")
+
+
+def _typed_api():
+    for name in _public_api():
+        module_name, _, attribute = name.rpartition(".")
+        owner = importlib.import_module(module_name) if module_name in sys.modules else None
+        if owner is None:  # a method: module.Class.method
+            module_name, _, klass = module_name.rpartition(".")
+            owner = getattr(importlib.import_module(module_name), klass)
+        yield name, getattr(owner, attribute)
+
+
+def test_the_package_is_typed_and_every_public_signature_is_annotated():
+    assert (PACKAGE / "py.typed").exists()
+    missing = []
+    for name, obj in _typed_api():
+        if inspect.isclass(obj):
+            continue  # constructors follow scikit-learn: parameters documented, defaults in the signature
+        signature = inspect.signature(obj)
+        for parameter in signature.parameters.values():
+            if parameter.name in ("self", "cls") or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                continue
+            if parameter.annotation is inspect.Parameter.empty:
+                missing.append(f"{name}({parameter.name})")
+        if signature.return_annotation is inspect.Signature.empty:
+            missing.append(f"{name} -> ?")
+    assert missing == []
+
+
+USER_CODE = """
+import pandas as pd
+from rnnforecast import RNNForecaster, backtest
+from rnnforecast.metrics import mae
+
+y = pd.Series([1.0, 2.0, 3.0] * 50, index=pd.date_range("2024-01-01", periods=150, freq="D"))
+model = RNNForecaster(horizon=3)
+model.fit(y)  # fit's decorator (scikit-learn's _fit_context) is untyped: chained calls would be Any
+interval: pd.DataFrame = model.predict_interval(coverage=0.8)
+error: float = mae(y, y)
+result = backtest(model, y, n_windows=2)
+wrong: int = model.score(y)
+"""
+
+
+def test_a_type_checker_reads_the_annotations(tmp_path):
+    api = pytest.importorskip("mypy.api")
+    (tmp_path / "user.py").write_text(USER_CODE)
+    options = ["--ignore-missing-imports", "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYPYPATH", str(PACKAGE.parent))  # the source tree (an editable install hides it from mypy)
+        out, _, status = api.run([*options, str(tmp_path / "user.py")])
+    assert status == 1 and out.count("error:") == 1, out
+    assert 'user.py:12: error: Incompatible types in assignment (expression has type "float"' in out

@@ -37,6 +37,7 @@ Every loader returns a ``pandas.DataFrame`` with a sorted, duplicate-free
 from __future__ import annotations
 
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import pandas as pd
 
@@ -50,7 +51,7 @@ _FILES = {
 }
 
 
-def data_path(name: str):
+def data_path(name: str) -> Traversable:
     """Path of a bundled CSV file.
 
     Parameters

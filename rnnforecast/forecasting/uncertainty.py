@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike, ExogInput, SeriesInput
 from . import output as _output
 from .scoring import forecast_at, is_target_copy, stamps_between
 
@@ -115,7 +116,10 @@ def extend_width(width, steps):
 class UncertaintyMixin:
     """``predict_quantiles``, ``predict_interval``, ``conformal_width`` and ``score``."""
 
-    def predict_quantiles(self, horizon=None, X=None, quantiles=None, y=None):
+    def predict_quantiles(
+        self, horizon: int | None = None, X: ExogInput = None, quantiles: ArrayLike | None = None,
+        y: SeriesInput | None = None,
+    ) -> pd.DataFrame:  # fmt: skip
         """Quantile forecasts from the jointly trained quantile heads.
 
         Parameters
@@ -152,7 +156,10 @@ class UncertaintyMixin:
             tables.append((future, table))
         return _output.quantile_frame(self, tables, levels)
 
-    def predict_interval(self, horizon=None, X=None, coverage=0.9, method=None, y=None):
+    def predict_interval(
+        self, horizon: int | None = None, X: ExogInput = None, coverage: float = 0.9, method: str | None = None,
+        y: SeriesInput | None = None,
+    ) -> pd.DataFrame:  # fmt: skip
         """Prediction intervals: median forecast with lower and upper bounds.
 
         Parameters
@@ -204,7 +211,7 @@ class UncertaintyMixin:
             rows.append((future, np.stack([q[median], self.floor(q[median] - half), q[median] + half])))
         return _output.interval_frame(self, rows)
 
-    def resolve_interval_method(self, method=None):
+    def resolve_interval_method(self, method: str | None = None) -> str:
         """The interval method ``predict_interval(method=method)`` uses.
 
         ``None`` means ``interval_method``, except for recursive models, whose
@@ -228,7 +235,7 @@ class UncertaintyMixin:
             self._require_quantile_heads()
         return method
 
-    def conformal_width(self, coverage=0.9):
+    def conformal_width(self, coverage: float = 0.9) -> np.ndarray:
         """Half-width of the conformal interval per forecast step, in normalised units: ndarray (horizon,).
 
         The ``ceil((n + 1) * coverage) / n`` empirical quantile of the ``n``
@@ -248,7 +255,7 @@ class UncertaintyMixin:
             raise ValueError("a local forecaster has one calibration per series: see local_models_[series_id]")
         return conformal_width(self.conformal_scores_, coverage)
 
-    def score(self, y, X=None):
+    def score(self, y: SeriesInput, X: ExogInput = None) -> float:
         """Negative mean absolute error of the forecast of ``y``, the observations following the training data.
 
         This lets scikit-learn's model selection tune the forecaster: with
