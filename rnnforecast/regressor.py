@@ -388,6 +388,12 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         rng = np.random.default_rng([seed, len(self.loss_curve_)] if warm else seed)
         self.device_ = resolve_device(self.device)
         layout, network = self._new_network()
+        if warm and self.params_.size != layout.size:
+            raise ValueError(
+                f"warm_start continues the previous network, which has {self.params_.size} weights; the current "
+                f"cell={self.cell!r}, hidden_size={self.hidden_size}, num_layers={self.num_layers} need "
+                f"{layout.size}. Set the network's shape back, or warm_start=False to train a new network"
+            )
         if warm:
             params = self.params_.astype(dtype)  # a copy: loaded (read-only, memory-mapped) weights stay untouched
             optimizer = getattr(self, "_optimizer_", None) or self.optimizer

@@ -36,6 +36,12 @@ def fitted(**options):
         return fit(**options) if "X" not in options else fit(X=options.pop("X"), **options)
 
 
+def warm_start_new_shape():
+    X, y, _ = make_windows(Y, 5)
+    model = RNNRegressor(n_steps=5, hidden_size=4, max_iter=1, warm_start=True).fit(X, y)
+    model.set_params(hidden_size=8).fit(X, y)
+
+
 def with_value(position, value):
     y = Y.copy()
     y.iloc[position] = value
@@ -268,6 +274,13 @@ CASES = [
     ),
     ("loader: unknown weather kind", lambda: load_weather("monthly"), ValueError, "kind must be 'daily' or 'hourly'"),
     ("loader: unknown dataset", lambda: data_path("crypto"), ValueError, "unknown dataset 'crypto'"),
+    (
+        "forecaster: duplicate column names",
+        lambda: fit(pd.DataFrame({"a": Y, "b": Y * 2}).set_axis(["a", "a"], axis=1)),
+        ValueError,
+        r"duplicate column names \['a'\]",
+    ),
+    ("regressor: warm start after a shape change", warm_start_new_shape, ValueError, "warm_start continues"),
     ("forecaster: windows_per_epoch 0", lambda: fit(windows_per_epoch=0), ValueError, "'windows_per_epoch' parameter"),
     ("panels: no Parquet at the path", lambda: read_panel("no/such.parquet"), ValueError, "no Parquet file or folder"),
     (

@@ -177,6 +177,9 @@ def _regular(index: pd.Index, freq, what: str) -> pd.Index:
 
 
 def _numeric_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    duplicated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if duplicated:
+        raise ValueError(f"{what} has duplicate column names {duplicated}; give every column its own name")
     bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].dtype == bool]
     if bad:
         raise TypeError(f"{what} has non-numeric columns {bad}; encode them as numbers or drop them")
