@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -254,9 +255,33 @@ def _check_numbers(args):
         raise DataError(f"--coverage must lie strictly between 0 and 1, got {coverage}")
 
 
+def _in_cli_terms(message: str, parser: argparse.ArgumentParser) -> str:
+    """An estimator's error in the command line's words: ``missing='interpolate'`` becomes ``--missing interpolate``.
+
+    Only parameters the command line has an option for are rewritten, with
+    every quoted value of a list (``freq='D', 'h', 'B'`` becomes ``--freq D, h, B``).
+    """
+    flags = {}
+    parsers = [parser, *(parser._subparsers._group_actions[0].choices.values() if parser._subparsers else ())]
+    for each in parsers:
+        for action in each._actions:
+            long_options = [option for option in action.option_strings if option.startswith("--")]
+            if long_options:
+                flags.setdefault(action.dest, long_options[0])
+
+    def rewrite(match):
+        name, values = match.group(1), match.group(2)
+        if name not in flags:
+            return match.group(0)
+        return flags[name] + " " + values.replace("'", "")
+
+    return re.sub(r"\b([a-z_]+)=((?:'[^']*'(?:, '[^']*')*)|[\w.+-]+)", rewrite, message)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnnforecast`` console script; returns the exit code."""
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
     try:
         _check_numbers(args)
         if args.command != "demo":  # the demo creates its output folder
@@ -272,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 run_demo(args.output, quick=args.quick, seed=args.seed)
     except (DataError, ValueError, TypeError) as error:
-        print(f"rnnforecast {args.command}: error: {error}", file=sys.stderr)
+        print(f"rnnforecast {args.command}: error: {_in_cli_terms(str(error), parser)}", file=sys.stderr)
         return 1
     return 0
 

@@ -348,3 +348,17 @@ def test_nothing_the_user_passed_is_modified():
     pd.testing.assert_frame_equal(X, X_before)
     for array, copy in zip((features, target, weight), copies, strict=True):
         np.testing.assert_array_equal(array, copy)
+
+
+def test_command_line_errors_name_its_options_not_python_parameters(tmp_path, capsys):
+    frame = pd.DataFrame({"date": DAYS.strftime("%Y-%m-%d"), "sales": Y.to_numpy()})
+    frame.loc[30, "sales"] = np.nan
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    assert cli(["forecast", str(tmp_path / "data.csv"), "--target", "sales", "--max-train-size", "3"]) == 1
+    message = capsys.readouterr().err
+    assert "--missing interpolate" in message and "missing='" not in message
+    frame["sales"] = frame["sales"].fillna(1.0)
+    frame.iloc[[5, 9, 20]].to_csv(tmp_path / "irregular.csv", index=False)
+    assert cli(["forecast", str(tmp_path / "irregular.csv"), "--target", "sales"]) == 1
+    message = capsys.readouterr().err
+    assert "pass --freq D, h, B" in message and "freq='" not in message
