@@ -62,9 +62,30 @@ class BacktestResult:
     season_length: int
     fit_seconds: float
 
-    def summary(self) -> pd.DataFrame:
-        """Mean metrics per model over all series and windows."""
-        return summarize(self.metrics, "model")
+    def summary(self, by: str = "model") -> pd.DataFrame:
+        """Mean metrics over the windows, pooled per model or per series and model.
+
+        Parameters
+        ----------
+        by : {"model", "series"}, default="model"
+            ``"model"``: one row per model over every series and window. With
+            several series the rows keep only the scale-free metrics (MASE,
+            sMAPE, coverage): an MAE averaged over series in different units
+            means nothing, so MASE is the pooled figure. ``"series"``: one row
+            per series and model (index ``unique_id, model``), with every metric.
+
+        Returns
+        -------
+        summary : pandas DataFrame
+        """
+        if by == "series":
+            return summarize(self.metrics, ["unique_id", "model"])
+        if by != "model":
+            raise ValueError(f"by must be 'model' or 'series', got {by!r}")
+        pooled = summarize(self.metrics, "model")
+        if self.metrics["unique_id"].nunique() > 1:
+            pooled = pooled.drop(columns=[c for c in ("mae", "rmse") if c in pooled.columns])
+        return pooled
 
 
 def cutoffs(n_observations: int, horizon: int, n_windows: int, step: int) -> np.ndarray:

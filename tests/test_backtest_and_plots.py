@@ -89,6 +89,15 @@ def test_backtest_refit_every_k_windows_and_many_series():
     assert set(result.forecasts["unique_id"]) == {"a", "b"}
     assert len(result.metrics) == 2 * 4 * 2
     assert (result.forecasts["lower"] <= result.forecasts["upper"]).all()
+    pooled = result.summary()
+    assert "mae" not in pooled.columns and "mase" in pooled.columns  # no MAE averaged over series' units
+    per_series = result.summary(by="series")
+    assert list(per_series.index) == [("a", "rnn"), ("a", "seasonal_naive"), ("b", "rnn"), ("b", "seasonal_naive")]
+    metrics = result.metrics
+    b_rnn = metrics[(metrics["unique_id"] == "b") & (metrics["model"] == "rnn")]
+    assert per_series.loc[("b", "rnn"), "mae"] == pytest.approx(b_rnn["mae"].mean())
+    with pytest.raises(ValueError, match="by must be 'model' or 'series'"):
+        result.summary(by="window")
 
 
 def test_backtest_errors():
