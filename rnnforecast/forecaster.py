@@ -672,8 +672,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             )
         inputs, cache = [], {}
         names = [self.exog_names_[c] for c in spec.future_columns]
+        futures = {}  # series ending together share their future stamps
         for i, tail in enumerate(self._tails):
-            future = future_index(tail.index[-1], horizon, self.freq_)
+            end = tail.index[-1]
+            future = futures[end] if end in futures else futures.setdefault(end, future_index(end, horizon, self.freq_))
             exog, calendar = self._padded(tail.exog, tail.index, horizon, cache)
             if needs_future_exog:
                 rows = slice(len(tail.exog), len(tail.exog) + horizon)
@@ -684,9 +686,18 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         return inputs
 
     def _padded(self, exog, index, horizon, cache=None):
-        """Exogenous rows (zero rows appended for the forecast steps, or None) and calendar rows through them."""
+        """Exogenous rows (zero rows appended for the forecast steps, or None) and calendar rows through them.
+
+        ``cache`` (a dict) reuses the calendar of an equal ``index`` (series of a panel share their clock).
+        """
         rows = max(horizon, self.spec_.n_future)
-        calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)), cache)
+        key = ("padded", len(index), index[0], index[-1], rows)
+        if cache is not None and key in cache and cache[key][0].equals(index):
+            calendar = cache[key][1]
+        else:
+            calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)))
+            if cache is not None:
+                cache[key] = (index, calendar)
         return (None if exog is None else np.concatenate([exog, np.zeros((rows, exog.shape[1]))])), calendar
 
     def _check_horizon(self, horizon):

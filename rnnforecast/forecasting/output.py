@@ -77,14 +77,15 @@ def future_exog(X, series_id, future: pd.Index, columns: list, layout: str) -> n
 
 
 def _long(forecaster, blocks, columns) -> pd.DataFrame:
+    """One long frame of every series' table (built at once: fast for thousands of series)."""
     unique_id, ds, _ = LONG_COLUMNS
-    frames = []
-    for series_id, (future, table) in zip(forecaster.series_ids_, blocks, strict=True):
-        frame = pd.DataFrame(table, columns=columns)
-        frame.insert(0, ds, future)
-        frame.insert(0, unique_id, series_id)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    futures = [future for future, _ in blocks]
+    stamps = futures[0].append(futures[1:]) if len(futures) > 1 else futures[0]
+    ids = pd.Index(forecaster.series_ids_).repeat([len(f) for f in futures])  # keeps the ids' dtype
+    frame = pd.DataFrame(np.concatenate([np.asarray(table) for _, table in blocks]), columns=columns)
+    frame.insert(0, ds, stamps)
+    frame.insert(0, unique_id, ids)
+    return frame
 
 
 def point_frame(forecaster, forecasts) -> pd.Series | pd.DataFrame:
@@ -93,6 +94,9 @@ def point_frame(forecaster, forecasts) -> pd.Series | pd.DataFrame:
         future, values = forecasts[0]
         return pd.Series(values, index=future, name=forecaster.name_)
     if forecaster.layout_ == "wide":
+        first = forecasts[0][0]
+        if all(future.equals(first) for future, _ in forecasts):  # one clock: one block
+            return pd.DataFrame(np.column_stack([v for _, v in forecasts]), index=first, columns=forecaster.series_ids_)
         columns = zip(forecaster.series_ids_, forecasts, strict=True)
         return pd.DataFrame({key: pd.Series(values, index=future) for key, (future, values) in columns})
     return _long(forecaster, [(f, v[:, None]) for f, v in forecasts], ["forecast"])
