@@ -18,7 +18,8 @@ With ``--peer PYTHON`` (an environment with neuralforecast, made by
 ``benchmarks/peers.sh --neuralforecast``), neuralforecast's ``LSTM`` fits the
 same panels in its own process, with the same hidden size, lookback, horizon,
 batch size and number of training windows (``max_steps`` = epochs x budget /
-batch), and is timed and measured alike (``peer_neuralforecast.py``).
+batch), and is timed and measured alike (``peer_neuralforecast.py``); its
+figures are cached in ``benchmarks/.peers/`` (they do not depend on rnnforecast).
 
     python benchmarks/bench_scale.py [--sizes 10x2000 100x2000 1000x2000 10000x2000 10x100000]
         [--windows-per-epoch 4096] [--max-iter 30] [--subset 20x2000] [--full-max-iter 100] [--seeds 0 1 2]
@@ -110,6 +111,26 @@ def _subprocess(python, script, args, timeout):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+PEER_CACHE = HERE / ".peers"
+
+
+def _peer(python, n, t, steps, timeout):
+    """neuralforecast's figures for one panel, from the cache (``benchmarks/.peers/``) or a fresh run.
+
+    The peer does not depend on rnnforecast, so a rerun of our side reuses its last measurement; delete
+    the file to measure it again.
+    """
+    cache = PEER_CACHE / f"neuralforecast_{n}x{t}_{steps}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    peer = _subprocess(python, "peer_neuralforecast.py", [f"{n}x{t}", str(steps)], timeout)
+    peer["measured"] = time.strftime("%Y-%m-%d")
+    PEER_CACHE.mkdir(exist_ok=True)
+    cache.write_text(json.dumps(peer))
+    print(json.dumps(peer), flush=True)
+    return peer
+
+
 def _size(text):
     n_series, n_points = (int(part) for part in text.lower().split("x"))
     return n_series, n_points
@@ -168,8 +189,7 @@ def main() -> None:
         )
         if args.peer:
             steps = args.max_iter * args.windows_per_epoch // 64
-            peer = _subprocess(args.peer, "peer_neuralforecast.py", [f"{n}x{t}", str(steps)], args.timeout)
-            print(json.dumps(peer), flush=True)
+            peer = _peer(args.peer, n, t, steps, args.timeout)
             peer_rows.append(
                 f"| {n:,} x {t:,} | {result['fit_s']:.1f} | {peer['fit_s']:.1f} | {result['predict_s']:.2f} | "
                 f"{peer['predict_s']:.2f} | {result['peak_rss_mb']:.0f} | {peer['peak_rss_mb']:.0f} | "
