@@ -16,6 +16,7 @@ from ._persistence import PersistenceMixin
 from ._typing import ExogInput, SeriesInput
 from .forecasting import output as _output
 from .forecasting.calendar import calendar_features
+from .forecasting.columns import user_columns
 from .forecasting.features import (
     NORMALIZATIONS,
     WindowSpec,
@@ -212,6 +213,13 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         epoch everywhere. Per-series fits (``scope="local"``) and backtests
         with several refits show models done of the total instead (and their
         epochs only with 2).
+    id_col : str, default="unique_id"
+        Series column of long frames (``y``, ``X``, and the long outputs).
+    time_col : str, default="ds"
+        Time column of long frames.
+    target_col : str, default="y"
+        Target column of a long ``y`` (and the observations column of
+        :func:`rnnforecast.backtest` results).
 
     Attributes
     ----------
@@ -294,6 +302,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "id_col": [str],
+        "time_col": [str],
+        "target_col": [str],
     }
 
     def __init__(
@@ -302,7 +313,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         nonnegative="auto", normalize="window", season_length=None, calendar=True, past_exog=None, missing="error",
         freq=None, max_train_size=None, dropout=0.0, weight_decay=0.0, learning_rate_init=3e-3, batch_size=64,
         max_iter=100, windows_per_epoch="auto", early_stopping=True, validation_fraction=0.1, n_iter_no_change=10,
-        tol=1e-4, dtype="float32", device="cpu", n_jobs=None, random_state=None, verbose=False,
+        tol=1e-4, dtype="float32", device="cpu", n_jobs=None, random_state=None, verbose=False, id_col="unique_id",
+        time_col="ds", target_col="y",
     ):  # fmt: skip
         self.horizon = horizon
         self.n_steps = n_steps
@@ -337,6 +349,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.id_col = id_col
+        self.time_col = time_col
+        self.target_col = target_col
 
     # ---------------------------------------------------------------- set-up
     def _calendar(self, index, cache=None):
@@ -357,6 +372,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
+    @user_columns
     def fit(self, y: SeriesInput, X: ExogInput = None) -> RNNForecaster:
         """Train on the series ``y`` (and exogenous columns ``X``).
 
@@ -541,6 +557,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         )
 
     # ------------------------------------------------------------ new data
+    @user_columns
     def update(self, y: SeriesInput, X: ExogInput = None) -> RNNForecaster:
         """Forecast from the end of new observations from now on, without refitting the network.
 
@@ -759,6 +776,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             calendars.append(calendar)
         return self._forecast_from(range(panel.n_series), panel.values, exogs, calendars, origins, horizon)
 
+    @user_columns
     def predict(
         self, horizon: int | None = None, X: ExogInput = None, y: SeriesInput | None = None
     ) -> pd.Series | pd.DataFrame:

@@ -14,6 +14,7 @@ from sklearn.base import clone
 
 from ._typing import ExogInput, SeriesInput
 from .forecaster import RNNForecaster
+from .forecasting.columns import check_columns, to_internal
 from .forecasting.local import fit_together, split_series
 from .forecasting.panel import LONG_COLUMNS, _to_wide, long_times, to_panel
 from .forecasting.uncertainty import extend_width
@@ -25,6 +26,8 @@ from .nn.training import train_jobs
 from .regressor import RNNRegressor
 
 __all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many", "forecast_scorer"]
+
+_COLUMN_PARAMETERS = ("id_col", "time_col", "target_col")
 
 
 @dataclass
@@ -41,6 +44,8 @@ class BacktestResult:
         See Attributes.
     fit_seconds : float
         See Attributes.
+    columns : tuple of str, default=("unique_id", "ds", "y")
+        See Attributes.
 
     Attributes
     ----------
@@ -55,12 +60,37 @@ class BacktestResult:
         Season of the naive baseline and of the MASE scale.
     fit_seconds : float
         Time spent fitting.
+    columns : tuple of str
+        Names of the series, time and observation columns of ``forecasts``
+        (the forecaster's ``id_col, time_col, target_col``).
     """
 
     forecasts: pd.DataFrame
     metrics: pd.DataFrame
     season_length: int
     fit_seconds: float
+    columns: tuple = LONG_COLUMNS
+
+    def renamed(self, columns: tuple[str, str, str]) -> BacktestResult:
+        """The same result with the series, time and observation columns named ``columns`` (id, time, target).
+
+        Parameters
+        ----------
+        columns : tuple of str
+            ``(id_col, time_col, target_col)``.
+
+        Returns
+        -------
+        result : BacktestResult
+        """
+        mapping = dict(zip(self.columns, columns, strict=True))
+        return BacktestResult(
+            self.forecasts.rename(columns=mapping),
+            self.metrics.rename(columns=mapping),
+            self.season_length,
+            self.fit_seconds,
+            tuple(columns),
+        )
 
     def summary(self, by: str = "model") -> pd.DataFrame:
         """Mean metrics over the windows, pooled per model or per series and model.
@@ -79,11 +109,11 @@ class BacktestResult:
         summary : pandas DataFrame
         """
         if by == "series":
-            return summarize(self.metrics, ["unique_id", "model"])
+            return summarize(self.metrics, [self.columns[0], "model"])
         if by != "model":
             raise ValueError(f"by must be 'model' or 'series', got {by!r}")
         pooled = summarize(self.metrics, "model")
-        if self.metrics["unique_id"].nunique() > 1:
+        if self.metrics[self.columns[0]].nunique() > 1:
             pooled = pooled.drop(columns=[c for c in ("mae", "rmse") if c in pooled.columns])
         return pooled
 
@@ -195,6 +225,14 @@ def backtest(
     -------
     result : BacktestResult
     """
+    defaults = zip(_COLUMN_PARAMETERS, LONG_COLUMNS, strict=True)
+    columns = check_columns(tuple(getattr(forecaster, name, default) for name, default in defaults))
+    if columns != LONG_COLUMNS:  # run on the internal names, give the frames back in the user's
+        internal = clone(forecaster).set_params(**dict(zip(_COLUMN_PARAMETERS, LONG_COLUMNS, strict=True)))
+        options = dict(horizon=horizon, n_windows=n_windows, step=step, refit=refit, coverage_level=coverage_level,
+                       interval_method=interval_method, season_length=season_length, n_jobs=n_jobs)  # fmt: skip
+        result = backtest(internal, to_internal(y, columns), to_internal(X, columns), **options)
+        return result.renamed(columns)
     horizon = forecaster.horizon if horizon is None else horizon
     if not isinstance(horizon, Integral) or horizon < 1:
         raise ValueError(f"horizon must be a positive integer, got {horizon!r}")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .forecasting.panel import LONG_COLUMNS
+
 __all__ = ["plot_forecast", "plot_backtest", "plot_loss"]
 
 if TYPE_CHECKING:  # annotations only: importing plotting loads neither matplotlib nor the estimators
@@ -30,27 +32,46 @@ def _axes(ax, figsize=(10, 4)):
     return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
+def _is_long(frame, id_col, time_col) -> bool:
+    return isinstance(frame, pd.DataFrame) and {id_col, time_col} <= set(frame.columns)
+
+
+def _one_series(frame, unique_id, id_col, time_col) -> pd.DataFrame:
+    """The rows of series ``unique_id`` of a long frame, indexed by time."""
+    part = frame[frame[id_col] == unique_id]
+    if part.empty:
+        raise ValueError(f"the long frame has no series {unique_id!r} in its {id_col!r} column")
+    return part.set_index(time_col).sort_index()
+
+
 def plot_forecast(
-    history: pd.Series,
-    forecast: pd.Series,
+    history: pd.Series | pd.DataFrame,
+    forecast: pd.Series | pd.DataFrame,
     interval: pd.DataFrame | None = None,
     *,
     n_history: int | None = None,
     ax: Axes | None = None,
     title: str | None = None,
     coverage: float | None = None,
+    unique_id: object = None,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
 ) -> Axes:
     """History, point forecast and (optionally) the prediction-interval band.
 
     Parameters
     ----------
-    history : pandas Series
-        Observed values (the end of the fitted series).
-    forecast : pandas Series
-        Point forecast indexed by future time stamps (``RNNForecaster.predict``).
+    history : pandas Series or long DataFrame
+        Observed values (the end of the fitted series), or a long frame
+        (``id_col, time_col, target_col``) of which the series ``unique_id`` is drawn.
+    forecast : pandas Series or long DataFrame
+        Point forecast indexed by future time stamps (``RNNForecaster.predict``),
+        or a long frame of ``predict`` or ``predict_interval`` (whose ``lower``
+        and ``upper`` then draw the band when ``interval`` is None).
     interval : pandas DataFrame or None
         ``lower`` and ``upper`` columns on the forecast index
-        (``RNNForecaster.predict_interval``).
+        (``RNNForecaster.predict_interval``), or a long frame of it.
     n_history : int or None
         Show only the last ``n_history`` observations (default: 5 times the
         forecast length, at least 100).
@@ -60,6 +81,14 @@ def plot_forecast(
         Axes title.
     coverage : float or None
         Nominal coverage, for the band's legend label.
+    unique_id : object or None, default=None
+        Series to draw from long frames (default: the first of ``history``).
+    id_col : str, default="unique_id"
+        Series column of long frames.
+    time_col : str, default="ds"
+        Time column of long frames.
+    target_col : str, default="y"
+        Observations column of a long ``history``.
 
     Returns
     -------
@@ -75,6 +104,16 @@ def plot_forecast(
     ['observed', 'forecast']
     """
     ax = _axes(ax)
+    if _is_long(history, id_col, time_col):
+        unique_id = history[id_col].iloc[0] if unique_id is None else unique_id
+        history = _one_series(history, unique_id, id_col, time_col)[target_col].rename(unique_id)
+    if _is_long(forecast, id_col, time_col):
+        part = _one_series(forecast, unique_id if unique_id is not None else forecast[id_col].iloc[0], id_col, time_col)
+        interval = part if interval is None and {"lower", "upper"} <= set(part.columns) else interval
+        forecast = part["forecast"]
+    if _is_long(interval, id_col, time_col):
+        interval = _one_series(interval, unique_id if unique_id is not None else interval[id_col].iloc[0], id_col,
+                               time_col)  # fmt: skip
     n_history = n_history or max(100, 5 * len(forecast))
     recent = history.iloc[-n_history:]
     ax.plot(recent.index, recent.to_numpy(dtype=float), color="0.35", lw=1.0, label="observed")
@@ -128,21 +167,22 @@ def plot_backtest(
     ax : matplotlib Axes
     """
     ax = _axes(ax, figsize=(11, 4))
+    id_col, ds, observed = getattr(result, "columns", LONG_COLUMNS)
     frame = result.forecasts
-    unique_id = frame["unique_id"].iloc[0] if unique_id is None else unique_id
-    frame = frame[frame["unique_id"] == unique_id]
+    unique_id = frame[id_col].iloc[0] if unique_id is None else unique_id
+    frame = frame[frame[id_col] == unique_id]
     if frame.empty:
         raise ValueError(f"the backtest has no series {unique_id!r}")
     if history is not None:
-        start = frame["ds"].min() - 3 * (frame["ds"].max() - frame["ds"].min()) / max(1, frame["window"].nunique())
+        start = frame[ds].min() - 3 * (frame[ds].max() - frame[ds].min()) / max(1, frame["window"].nunique())
         shown = history.loc[start:]
         ax.plot(shown.index, shown.to_numpy(dtype=float), color="0.35", lw=0.9, label="observed")
     else:
-        ax.plot(frame["ds"], frame["y"], color="0.35", lw=0.9, label="observed")
+        ax.plot(frame[ds], frame[observed], color="0.35", lw=0.9, label="observed")
     for window, part in frame.groupby("window"):
         first = window == frame["window"].min()
         ax.fill_between(
-            part["ds"],
+            part[ds],
             part["lower"],
             part["upper"],
             color="tab:red",
@@ -150,10 +190,10 @@ def plot_backtest(
             lw=0,
             label="interval" if first else None,
         )
-        ax.plot(part["ds"], part["forecast"], color="tab:red", lw=1.3, label="forecast" if first else None)
-        ax.plot(part["ds"], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
+        ax.plot(part[ds], part["forecast"], color="tab:red", lw=1.3, label="forecast" if first else None)
+        ax.plot(part[ds], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
         ax.axvline(part["cutoff"].iloc[0], color="0.6", ls=":", lw=0.7)
-    summary = result.metrics[result.metrics["unique_id"] == unique_id].groupby("model")["mase"].mean()
+    summary = result.metrics[result.metrics[id_col] == unique_id].groupby("model")["mase"].mean()
     ax.set_title(
         title
         or f"{unique_id}: backtest, MASE rnn {summary.get('rnn', np.nan):.2f} vs seasonal naive "

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._typing import ArrayLike, ExogInput, SeriesInput
 from . import output as _output
+from .columns import user_columns
 from .scoring import forecast_at, is_target_copy, stamps_between
 
 __all__ = ["UncertaintyMixin", "SeriesForecast", "conformal_width", "extend_width"]
@@ -116,6 +117,7 @@ def extend_width(width, steps):
 class UncertaintyMixin:
     """``predict_quantiles``, ``predict_interval``, ``conformal_width`` and ``score``."""
 
+    @user_columns
     def predict_quantiles(
         self, horizon: int | None = None, X: ExogInput = None, quantiles: ArrayLike | None = None,
         y: SeriesInput | None = None,
@@ -156,6 +158,7 @@ class UncertaintyMixin:
             tables.append((future, table))
         return _output.quantile_frame(self, tables, levels)
 
+    @user_columns
     def predict_interval(
         self, horizon: int | None = None, X: ExogInput = None, coverage: float = 0.9, method: str | None = None,
         y: SeriesInput | None = None,
@@ -201,7 +204,9 @@ class UncertaintyMixin:
                     f"coverage up to {widest:.2f}, not {coverage:g}: use method='conformal' (any coverage the held-out "
                     f"windows can calibrate) or refit with quantiles that include {low:g} and {high:g}"
                 )
-            bounds = self.predict_quantiles(horizon, X, quantiles=[(1 - coverage) / 2, 0.5, (1 + coverage) / 2])
+            levels = [(1 - coverage) / 2, 0.5, (1 + coverage) / 2]
+            # The undecorated method: its frame keeps the internal unique_id, ds until this one returns.
+            bounds = UncertaintyMixin.predict_quantiles.__wrapped__(self, horizon, X, quantiles=levels)
             return _output.interval_from_quantiles(bounds)
         steps = self._check_horizon(horizon)
         median = int(np.searchsorted(self.quantiles_, 0.5))
@@ -255,6 +260,7 @@ class UncertaintyMixin:
             raise ValueError("a local forecaster has one calibration per series: see local_models_[series_id]")
         return conformal_width(self.conformal_scores_, coverage)
 
+    @user_columns
     def score(self, y: SeriesInput, X: ExogInput = None) -> float:
         """Negative mean absolute error of the forecast of ``y``, the observations following the training data.
 
