@@ -67,7 +67,8 @@ def user_columns(method: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        columns = check_columns((self.id_col, self.time_col, self.target_col))
+        names = ("id_col", "time_col", "target_col")  # absent on models pickled before these existed
+        columns = check_columns(tuple(getattr(self, n, d) for n, d in zip(names, LONG_COLUMNS, strict=True)))
         if columns == LONG_COLUMNS:
             return method(self, *args, **kwargs)
         bound = signature.bind(self, *args, **kwargs)
