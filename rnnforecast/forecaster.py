@@ -251,8 +251,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         seasonal-naive base on each of five periods of the training history
         (fitted on the others); where it is not clearly positive the correction
         weight is 0 at every step. None without shrinkage.
-    loss_curve_, validation_scores_, n_iter_
-        From the training run.
+    loss_curve_, validation_loss_curve_, validation_scores_, n_iter_
+        From the training run: the training and held-out loss of each epoch
+        (pinball loss of the quantile heads, in units of each window's recent
+        changes), the held-out R², the epochs run.
 
     Examples
     --------
@@ -508,6 +510,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         n_train, series_of, origins = state.n_train, state.series_of, state.origins
         self.loss_curve_ = self.model_.loss_curve_
         self.validation_scores_ = self.model_.validation_scores_
+        self.validation_loss_curve_ = self.model_.validation_loss_curve_
         self.n_iter_ = self.model_.n_iter_
 
         self.conformal_scores_ = self.correction_weight_ = self.predictability_ = None

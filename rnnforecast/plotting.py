@@ -132,6 +132,8 @@ def plot_forecast(
             label=label,
         )
     ax.axvline(recent.index[-1], color="0.5", ls=":", lw=1)
+    ax.set_xlabel("time")
+    ax.set_ylabel(str(history.name) if history.name is not None else "value")
     ax.set_title(title or (f"{history.name}: forecast" if history.name is not None else "forecast"))
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
@@ -146,7 +148,13 @@ def plot_backtest(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """Each backtest window's forecast and interval over the actual values.
+    """Each backtest window's forecast and interval over the actual values, zoomed to the windows.
+
+    Windows that tile a stretch of time share one panel, limited to them and one
+    window of context before the first; windows far apart (gaps longer than a
+    window) get one small panel each, in a grid, so hourly windows months apart
+    are not drawn as slivers. The seasonal-naive forecast is drawn beside the
+    network's.
 
     Parameters
     ----------
@@ -155,62 +163,88 @@ def plot_backtest(
     unique_id : object or None
         Series to draw (default: the first).
     history : pandas Series or None
-        The full observed series, drawn behind the windows (default: the actual
+        The full observed series, drawn as context (default: the actual
         values of the windows only).
     ax : matplotlib Axes or None, default=None
-        Axes to draw on (default: a new figure's).
+        Axes to draw on (one panel, whatever the gaps; default: a new figure).
     title : str or None, default=None
-        Axes title.
+        Title (of the figure when there is a grid).
 
     Returns
     -------
     ax : matplotlib Axes
+        The panel (the first one of a grid; ``ax.figure.axes`` holds them all).
     """
-    ax = _axes(ax, figsize=(11, 4))
     id_col, ds, observed = getattr(result, "columns", LONG_COLUMNS)
     frame = result.forecasts
     unique_id = frame[id_col].iloc[0] if unique_id is None else unique_id
     frame = frame[frame[id_col] == unique_id]
     if frame.empty:
         raise ValueError(f"the backtest has no series {unique_id!r}")
-    if history is not None:
-        start = frame[ds].min() - 3 * (frame[ds].max() - frame[ds].min()) / max(1, frame["window"].nunique())
-        shown = history.loc[start:]
-        ax.plot(shown.index, shown.to_numpy(dtype=float), color="0.35", lw=0.9, label="observed")
-    else:
-        ax.plot(frame[ds], frame[observed], color="0.35", lw=0.9, label="observed")
-    for window, part in frame.groupby("window"):
-        first = window == frame["window"].min()
-        ax.fill_between(
-            part[ds],
-            part["lower"],
-            part["upper"],
-            color="tab:red",
-            alpha=0.18,
-            lw=0,
-            label="interval" if first else None,
-        )
-        ax.plot(part[ds], part["forecast"], color="tab:red", lw=1.3, label="forecast" if first else None)
-        ax.plot(part[ds], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
-        ax.axvline(part["cutoff"].iloc[0], color="0.6", ls=":", lw=0.7)
+    windows = [part for _, part in frame.groupby("window")]
+    length = max(part[ds].iloc[-1] - part["cutoff"].iloc[0] for part in windows)
+    pairs = zip(windows[:-1], windows[1:], strict=True)
+    gaps = [later["cutoff"].iloc[0] - earlier[ds].iloc[-1] for earlier, later in pairs]
     summary = result.metrics[result.metrics[id_col] == unique_id].groupby("model")["mase"].mean()
-    ax.set_title(
-        title
-        or f"{unique_id}: backtest, MASE rnn {summary.get('rnn', np.nan):.2f} vs seasonal naive "
+    heading = title or (
+        f"{unique_id}: backtest, MASE rnn {summary.get('rnn', np.nan):.2f} vs seasonal naive "
         f"{summary.get('seasonal_naive', np.nan):.2f}"
     )
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(alpha=0.3)
+    context = history if history is not None else frame.set_index(ds)[observed]
+    if ax is None and gaps and max(gaps) > length:
+        from matplotlib.figure import Figure
+
+        n_cols = min(4, len(windows))
+        n_rows = -(-len(windows) // n_cols)
+        figure = Figure(figsize=(3.2 * n_cols, 2.4 * n_rows + 0.5), layout="constrained")
+        panels = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
+        for k, (panel, part) in enumerate(zip(panels, windows, strict=False)):
+            _draw_windows(panel, [part], context, length, ds, legend=k == 0)
+            panel.set_title(f"from {part['cutoff'].iloc[0]:%Y-%m-%d %H:%M}", fontsize=8)
+            panel.tick_params(labelsize=7)
+        for panel in panels[len(windows) :]:
+            panel.set_visible(False)
+        figure.suptitle(heading, fontsize=10)
+        return panels[0]
+    ax = _axes(ax, figsize=(11, 4))
+    _draw_windows(ax, windows, context, length, ds, legend=True)
+    ax.set_title(heading)
     return ax
 
 
+def _draw_windows(ax, windows, context, length, ds, legend):
+    """Observed context from one window before the first cutoff, then each window's forecasts."""
+    start, stop = windows[0]["cutoff"].iloc[0] - length, windows[-1][ds].iloc[-1]
+    shown = context.loc[start:stop]
+    ax.plot(shown.index, shown.to_numpy(dtype=float), color="0.35", lw=0.9, label="observed")
+    for k, part in enumerate(windows):
+        first = legend and k == 0
+        ax.fill_between(part[ds], part["lower"], part["upper"], color="tab:red", alpha=0.18, lw=0,
+                        label="interval" if first else None)  # fmt: skip
+        ax.plot(part[ds], part["forecast"], color="tab:red", lw=1.3, label="forecast" if first else None)
+        ax.plot(part[ds], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
+        ax.axvline(part["cutoff"].iloc[0], color="0.6", ls=":", lw=0.7)
+    ax.set_xlim(start, stop)
+    ax.set_xlabel("time")
+    ax.set_ylabel("value")
+    if legend:
+        ax.legend(loc="upper left", fontsize=7)
+    ax.grid(alpha=0.3)
+    ax.tick_params(axis="x", rotation=20)
+
+
 def plot_loss(forecaster: RNNForecaster | RNNRegressor, *, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Training loss per epoch, and the validation R² when early stopping ran.
+    """The loss the model minimised, per epoch: on the training windows and on the held-out ones.
+
+    Both curves are the training objective (the forecaster's pinball loss over
+    its quantile heads, the regressor's ``loss``) in the scaled units the
+    network sees, so they share one axis; the best held-out epoch, whose
+    weights early stopping kept, is marked.
 
     Parameters
     ----------
     forecaster : fitted RNNForecaster or RNNRegressor
-        The model whose ``loss_curve_`` (and ``validation_scores_``) to draw.
+        The model whose ``loss_curve_`` (and ``validation_loss_curve_``) to draw.
     ax : matplotlib Axes or None, default=None
         Axes to draw on (default: a new figure's).
     title : str or None, default=None
@@ -222,19 +256,18 @@ def plot_loss(forecaster: RNNForecaster | RNNRegressor, *, ax: Axes | None = Non
     """
     ax = _axes(ax, figsize=(6, 3.5))
     losses = np.asarray(forecaster.loss_curve_, dtype=float)
-    epochs = np.arange(1, len(losses) + 1)
-    ax.plot(epochs, losses, color="tab:blue", label="training loss")
+    ax.plot(np.arange(1, len(losses) + 1), losses, color="tab:blue", label="training windows")
+    held_out = np.asarray(getattr(forecaster, "validation_loss_curve_", None) or [], dtype=float)
+    if len(held_out):
+        epochs = np.arange(len(losses) - len(held_out) + 1, len(losses) + 1)
+        ax.plot(epochs, held_out, color="tab:orange", label="held-out windows")
+        best = int(np.argmin(held_out))
+        ax.plot(epochs[best], held_out[best], "o", color="tab:orange", ms=5, label=f"kept (epoch {epochs[best]})")
+    regressor = getattr(forecaster, "model_", forecaster)
+    name = {"pinball": "pinball loss", "squared_error": "squared error", "absolute_error": "absolute error"}
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (normalised units)")
-    scores = getattr(forecaster, "validation_scores_", None)
-    if scores:
-        twin = ax.twinx()
-        twin.plot(np.arange(1, len(scores) + 1), scores, color="tab:orange", label="validation R²")
-        twin.set_ylabel("validation R²")
-        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="center right", fontsize=8)
-    else:
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_title(title or "training curve")
+    ax.set_ylabel(f"{name.get(getattr(regressor, 'loss', ''), 'loss')} (scaled units)")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(title or "training curve: the loss minimised")
     ax.grid(alpha=0.3)
     return ax

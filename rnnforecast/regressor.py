@@ -149,6 +149,9 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Training loss of each epoch (standardised units).
     validation_scores_ : list of float
         R² on the held-out windows after each epoch (early stopping only).
+    validation_loss_curve_ : list of float
+        The training loss on the held-out windows after each epoch (early
+        stopping only; empty otherwise): what early stopping watches.
     best_validation_score_ : float or None
     best_loss_ : float
         Best training loss, or best validation loss with early stopping.
@@ -477,6 +480,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = result.n_iter
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
         self.validation_scores_ = result.validation_scores
+        self.validation_loss_curve_ = (self.validation_loss_curve_ if warm else []) + list(result.validation_losses)
         self.best_validation_score_ = max(result.validation_scores) if result.validation_scores else None
         self.best_loss_ = result.best_loss
         return self

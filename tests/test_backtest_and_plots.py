@@ -143,3 +143,35 @@ def test_plots_render(tmp_path):
     assert all((tmp_path / name).stat().st_size > 10_000 for name in ("forecast.png", "backtest.png", "loss.png"))
     with pytest.raises(ValueError, match="no series"):
         plot_backtest(result, unique_id="zzz")
+
+
+def test_backtest_plot_zooms_to_the_windows_and_grids_far_apart_ones():
+    import matplotlib.dates as mdates
+
+    y = series(260)
+    tiled = backtest(RNNForecaster(horizon=7, **FAST), y, n_windows=3, refit=False)
+    ax = plot_backtest(tiled, history=y)
+    assert len(ax.figure.axes) == 1 and ax.get_xlabel() == "time" and ax.get_ylabel() == "value"
+    first_cutoff = tiled.forecasts["cutoff"].min()
+    left = mdates.num2date(ax.get_xlim()[0]).replace(tzinfo=None)
+    assert left == first_cutoff - pd.Timedelta(days=7)  # one window of context before the first cutoff
+    spread = backtest(RNNForecaster(horizon=7, **FAST), y, n_windows=5, step=30, refit=False)
+    ax = plot_backtest(spread, history=y)
+    visible = [panel for panel in ax.figure.axes if panel.get_visible()]
+    assert len(visible) == 5 and ax.figure.get_suptitle().startswith("y: backtest, MASE")
+    assert plot_backtest(spread, history=y, ax=plt_axes()).figure.axes.__len__() == 1  # a given Axes: one panel
+
+
+def plt_axes():
+    from matplotlib.figure import Figure
+
+    return Figure().add_subplot()
+
+
+def test_loss_plot_shows_the_minimised_loss_on_training_and_held_out_windows():
+    model = RNNForecaster(horizon=7, **{**FAST, "max_iter": 6}).fit(series())
+    ax = plot_loss(model)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[:2] == ["training windows", "held-out windows"] and labels[2].startswith("kept (epoch ")
+    assert ax.get_ylabel() == "pinball loss (scaled units)"
+    assert len(model.validation_loss_curve_) == len(model.loss_curve_) == model.n_iter_
