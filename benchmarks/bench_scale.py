@@ -123,7 +123,10 @@ def _peer(python, n, t, steps, timeout):
     cache = PEER_CACHE / f"neuralforecast_{n}x{t}_{steps}.json"
     if cache.exists():
         return json.loads(cache.read_text())
-    peer = _subprocess(python, "peer_neuralforecast.py", [f"{n}x{t}", str(steps)], timeout)
+    try:
+        peer = _subprocess(python, "peer_neuralforecast.py", [f"{n}x{t}", str(steps)], timeout)
+    except subprocess.TimeoutExpired:
+        peer = {"series": n, "points": t, "timeout_s": timeout}
     peer["measured"] = time.strftime("%Y-%m-%d")
     PEER_CACHE.mkdir(exist_ok=True)
     cache.write_text(json.dumps(peer))
@@ -190,10 +193,14 @@ def main() -> None:
         if args.peer:
             steps = args.max_iter * args.windows_per_epoch // 64
             peer = _peer(args.peer, n, t, steps, args.timeout)
+            if "timeout_s" in peer:
+                figures = [f"not done in {peer['timeout_s']:,} s", "-", "-", "-"]
+            else:
+                figures = [f"{peer['fit_s']:.1f}", f"{peer['predict_s']:.2f}", f"{peer['peak_rss_mb']:.0f}",
+                           f"{peer['score']:.3f}"]  # fmt: skip
             peer_rows.append(
-                f"| {n:,} x {t:,} | {result['fit_s']:.1f} | {peer['fit_s']:.1f} | {result['predict_s']:.2f} | "
-                f"{peer['predict_s']:.2f} | {result['peak_rss_mb']:.0f} | {peer['peak_rss_mb']:.0f} | "
-                f"{result['score']:.3f} | {peer['score']:.3f} |"
+                f"| {n:,} x {t:,} | {result['fit_s']:.1f} | {figures[0]} | {result['predict_s']:.2f} | {figures[1]} "
+                f"| {result['peak_rss_mb']:.0f} | {figures[2]} | {result['score']:.3f} | {figures[3]} |"
             )
     if peer_rows:
         lines += [

@@ -199,7 +199,7 @@ def plot_backtest(
         figure = Figure(figsize=(3.2 * n_cols, 2.4 * n_rows + 0.5), layout="constrained")
         panels = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
         for k, (panel, part) in enumerate(zip(panels, windows, strict=False)):
-            _draw_windows(panel, [part], context, length, ds, legend=k == 0)
+            _draw_windows(panel, [part], context, length, ds, legend=k == 0, panel=True)
             panel.set_title(f"from {part['cutoff'].iloc[0]:%Y-%m-%d %H:%M}", fontsize=8)
             panel.tick_params(labelsize=7)
         for panel in panels[len(windows) :]:
@@ -212,7 +212,7 @@ def plot_backtest(
     return ax
 
 
-def _draw_windows(ax, windows, context, length, ds, legend):
+def _draw_windows(ax, windows, context, length, ds, legend, panel=False):
     """Observed context from one window before the first cutoff, then each window's forecasts."""
     start, stop = windows[0]["cutoff"].iloc[0] - length, windows[-1][ds].iloc[-1]
     shown = context.loc[start:stop]
@@ -225,12 +225,18 @@ def _draw_windows(ax, windows, context, length, ds, legend):
         ax.plot(part[ds], part["naive"], color="tab:blue", lw=0.8, ls="--", label="seasonal naive" if first else None)
         ax.axvline(part["cutoff"].iloc[0], color="0.6", ls=":", lw=0.7)
     ax.set_xlim(start, stop)
-    ax.set_xlabel("time")
+    if not panel:  # a grid's panels are titled by their cutoff; the date offset sits where the label would
+        ax.set_xlabel("time")
     ax.set_ylabel("value")
     if legend:
         ax.legend(loc="upper left", fontsize=7)
     ax.grid(alpha=0.3)
-    ax.tick_params(axis="x", rotation=20)
+    if isinstance(shown.index, pd.DatetimeIndex):  # few, short date labels: panels stay legible
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=4 if panel else 9)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def plot_loss(forecaster: RNNForecaster | RNNRegressor, *, ax: Axes | None = None, title: str | None = None) -> Axes:
