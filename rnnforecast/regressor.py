@@ -403,16 +403,13 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         else:
             params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
             optimizer = self.optimizer
-        job = TrainingJob(
-            network,
-            params,
-            x_scaled,
-            y_scaled,
-            rng,
-            warm=warm,
-            options=self._training_options(optimizer, incremental),
-            sample_weight=None if sample_weight is None else weight,
-        )
+        weights = None if sample_weight is None else weight
+        return self._job(network, params, x_scaled, y_scaled, rng, optimizer, incremental, warm, weights)
+
+    def _job(self, network, params, x, y, rng, optimizer, incremental, warm, sample_weight):
+        """The :class:`PreparedFit` of one training run of ``network`` from ``params`` on scaled ``x, y``."""
+        options = self._training_options(optimizer, incremental)
+        job = TrainingJob(network, params, x, y, rng, warm=warm, options=options, sample_weight=sample_weight)
         return PreparedFit(job)
 
     def _prepare_gathered(self, x, y, sample_weight):
@@ -437,16 +434,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
         layout, network = self._new_network()
         params = initialize_parameters(layout, rng, scheme=self.init, forget_bias=self.forget_bias, dtype=dtype)
-        job = TrainingJob(
-            network,
-            params,
-            x_scaled,
-            y_scaled,
-            rng,
-            options=self._training_options(self.optimizer, False),
-            sample_weight=sample_weight,
-        )
-        return PreparedFit(job)
+        return self._job(network, params, x_scaled, y_scaled, rng, self.optimizer, False, False, sample_weight)
 
     def _training_options(self, optimizer, incremental):
         """The estimator's training parameters as the engine's :class:`TrainingOptions`."""
