@@ -110,6 +110,7 @@ class TaskProgress(_Progress):
         self.done += 1
         if self.bar is not None:
             self.bar.update(1)
+            self.bar.refresh()  # a model is a slow event: draw every one (update alone is rate-limited)
         elif self.lines:
             self._line(f"{self.done}/{self.total} done" + ("" if label is None else f" ({label})"))
 
