@@ -234,7 +234,8 @@ def _draw_windows(ax, windows, context, length, ds, legend, panel=False):
     if isinstance(shown.index, pd.DatetimeIndex):  # few, short date labels: panels stay legible
         import matplotlib.dates as mdates
 
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=4 if panel else 9)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=5 if panel else 9)
+        locator.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 12, 24, 48]  # a few days of hours in a small panel
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
