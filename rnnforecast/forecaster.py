@@ -41,9 +41,10 @@ from .regressor import RNNRegressor
 
 __all__ = ["RNNForecaster"]
 
-#: Training windows an epoch visits with ``windows_per_epoch="auto"``: every window of series up to about two
-#: years of hourly data (the bundled series train on all of theirs), a fixed budget for bigger panels.
-AUTO_WINDOWS_PER_EPOCH = 20_000
+#: Training windows an epoch visits with ``windows_per_epoch="auto"``: every window of a single series of up to
+#: about seven years of hourly data (each bundled series, 52,584 points at most, trains on all of its windows, as
+#: before budgets existed), a fixed budget for bigger panels.
+AUTO_WINDOWS_PER_EPOCH = 60_000
 
 #: Windows cut and forecast at a time by predict, backtests and the calibration (bounded memory for any panel).
 FORECAST_BLOCK = 1024
@@ -181,8 +182,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         for a ``random_state``). So the cost of fitting a panel of thousands of
         series is ``max_iter * windows_per_epoch`` windows at most, and no
         window is ever stored: batches are gathered from the series. ``"auto"``
-        is 20,000 (every window of a single series of up to two years of hourly
-        data). With early stopping, at most 4,096 held-out windows (spread
+        is 60,000 (every window of a single series of up to seven years of
+        hourly data, as every bundled series; a big panel should set its own
+        budget: 4,096 with ``max_iter=30`` fits 1,000 hourly series in a minute). With early stopping, at most 4,096 held-out windows (spread
         evenly over them) are evaluated.
     early_stopping : bool, default=True
         Hold out the most recent ``validation_fraction`` of the windows (across all
