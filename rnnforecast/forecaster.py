@@ -183,9 +183,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         series is ``max_iter * windows_per_epoch`` windows at most, and no
         window is ever stored: batches are gathered from the series. ``"auto"``
         is 60,000 (every window of a single series of up to seven years of
-        hourly data, as every bundled series; a big panel should set its own
-        budget: 4,096 with ``max_iter=30`` fits 1,000 hourly series in a minute). With early stopping, at most 4,096 held-out windows (spread
-        evenly over them) are evaluated.
+        hourly data, as every bundled series); a big panel should set its own
+        budget: 4,096 with ``max_iter=30`` fits 1,000 hourly series of 2,000
+        points in a minute. With early stopping, at most 4,096 held-out windows
+        (spread evenly over them) are evaluated.
     early_stopping : bool, default=True
         Hold out the most recent ``validation_fraction`` of the windows (across all
         series), stop when their loss stops improving and keep the best weights.
