@@ -359,14 +359,19 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.target_col = target_col
 
     # ---------------------------------------------------------------- set-up
-    def _calendar(self, index, cache=None):
-        """Calendar features of ``index``; ``cache`` (a dict) reuses those of an equal index (a wide panel's)."""
+    def _calendar(self, index, cache=None, extra=0):
+        """Calendar features of ``index`` and of the ``extra`` time stamps after it.
+
+        ``cache`` (a dict) reuses the features of an equal index (the series of a
+        panel share their clock), without building the extended index again.
+        """
         if not self.calendar:
-            return np.zeros((len(index), 0))
-        key = (len(index), index[0], index[-1]) if len(index) else None
+            return np.zeros((len(index) + extra, 0))
+        key = (len(index), index[0], index[-1], extra) if len(index) else None
         if cache is not None and key in cache and cache[key][0].equals(index):
             return cache[key][1]
-        features = calendar_features(index, self.freq_).to_numpy()
+        stamps = index.append(future_index(index[-1], extra, self.freq_)) if extra else index
+        features = calendar_features(stamps, self.freq_).to_numpy()
         if cache is not None:
             cache[key] = (index, features)
         return features
@@ -698,7 +703,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         futures = {}  # series ending together share their future stamps
         for i, tail in enumerate(self._tails):
             end = tail.index[-1]
-            future = futures[end] if end in futures else futures.setdefault(end, future_index(end, horizon, self.freq_))
+            if end not in futures:
+                futures[end] = future_index(end, horizon, self.freq_)
+            future = futures[end]
             exog, calendar = self._padded(tail.exog, tail.index, horizon, cache)
             if needs_future_exog:
                 rows = slice(len(tail.exog), len(tail.exog) + horizon)
@@ -711,16 +718,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
     def _padded(self, exog, index, horizon, cache=None):
         """Exogenous rows (zero rows appended for the forecast steps, or None) and calendar rows through them.
 
-        ``cache`` (a dict) reuses the calendar of an equal ``index`` (series of a panel share their clock).
+        ``cache`` (a dict) is :meth:`_calendar`'s.
         """
         rows = max(horizon, self.spec_.n_future)
-        key = ("padded", len(index), index[0], index[-1], rows)
-        if cache is not None and key in cache and cache[key][0].equals(index):
-            calendar = cache[key][1]
-        else:
-            calendar = self._calendar(index.append(future_index(index[-1], rows, self.freq_)))
-            if cache is not None:
-                cache[key] = (index, calendar)
+        calendar = self._calendar(index, cache, extra=rows)
         return (None if exog is None else np.concatenate([exog, np.zeros((rows, exog.shape[1]))])), calendar
 
     def _check_horizon(self, horizon):

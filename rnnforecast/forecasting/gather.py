@@ -29,10 +29,6 @@ from .features import WindowSpec, WindowStats, assemble_windows, window_normaliz
 __all__ = ["PanelStore", "WindowIndex", "window_index", "training_rows"]
 
 
-def _concatenate(parts):
-    return None if parts[0] is None else np.concatenate(parts)
-
-
 class PanelStore:
     """The series of a panel, end to end, with what a window of each needs.
 

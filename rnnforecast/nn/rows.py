@@ -82,8 +82,9 @@ class GatheredRows:
         indices = np.arange(self.n_rows)[key] if isinstance(key, slice) else np.asarray(key, dtype=np.intp)
         if indices.ndim != 1:
             raise IndexError("gathered rows are indexed by a slice or a 1-D array of positions")
-        if len(indices) > CHUNK_ROWS:
-            return self.take(indices)
+        return self.take(indices) if len(indices) > CHUNK_ROWS else self._gather(indices)
+
+    def _gather(self, indices) -> np.ndarray:
         rows = self.source.gather(indices)
         return rows if self.transform is None else self.transform(rows)
 
@@ -96,8 +97,7 @@ class GatheredRows:
         indices = np.asarray(indices, dtype=np.intp)
         out = np.empty((len(indices), *self.row_shape), dtype=self.dtype)
         for start in range(0, len(indices), CHUNK_ROWS):
-            rows = self.source.gather(indices[start : start + CHUNK_ROWS])
-            out[start : start + CHUNK_ROWS] = rows if self.transform is None else self.transform(rows)
+            out[start : start + CHUNK_ROWS] = self._gather(indices[start : start + CHUNK_ROWS])
         return out
 
     def __array__(self, dtype=None, copy=None):
