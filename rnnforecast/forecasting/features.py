@@ -204,8 +204,8 @@ def assemble_windows(raw, exog_rows, calendar_rows, spec: WindowSpec, stats: Win
     return x, bases, scales
 
 
-def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesScale):
-    """Inputs of the windows ending at ``origins`` of one series.
+def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesScale | WindowStats):
+    """Inputs of the windows ending at ``origins`` of one series (or of a panel's series laid end to end).
 
     Parameters
     ----------
@@ -219,7 +219,8 @@ def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesSca
         Calendar features on the same rows as ``exog``.
     origins : ndarray of int (W,)
     spec : WindowSpec
-    scale : SeriesScale
+    scale : SeriesScale or WindowStats
+        The series' statistics, or each window's (windows of several series).
 
     Returns
     -------
@@ -231,7 +232,8 @@ def cut_windows(raw, exog, calendar, origins, spec: WindowSpec, scale: SeriesSca
     positions = window_positions(origins, spec)
     exog_rows = exog[positions] if exog is not None and exog.shape[1] else None
     calendar_rows = calendar[positions] if spec.has_future and spec.n_calendar else None
-    return assemble_windows(raw, exog_rows, calendar_rows, spec, WindowStats.of_series(scale, len(positions)))
+    stats = scale if isinstance(scale, WindowStats) else WindowStats.of_series(scale, len(positions))
+    return assemble_windows(raw, exog_rows, calendar_rows, spec, stats)
 
 
 def cut_targets(values, origins, n_ahead, bases, scales):

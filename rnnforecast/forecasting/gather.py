@@ -3,9 +3,10 @@
 A :class:`PanelStore` keeps the training series of a panel end to end in one
 contiguous array (with per-series offsets, statistics, exogenous and calendar
 rows). A window is named by its series and its origin; :meth:`PanelStore.windows`
-cuts any set of windows from any series in one vectorised pass (the same
-channels as :func:`~rnnforecast.features.cut_windows`, bit for bit), so a
-mini-batch costs the batch, not the panel. :class:`WindowIndex` lists every
+cuts any set of windows from any series in one vectorised pass of
+:func:`~rnnforecast.forecasting.features.cut_windows` on the flat array (each
+window with its own series' statistics), so a mini-batch costs the batch, not
+the panel. :class:`WindowIndex` lists every
 training window in time order (the most recent last, for held-out windows), and
 :func:`training_rows` wraps it as the lazy inputs and targets the training
 engine reads (:class:`~rnnforecast.nn.rows.GatheredRows`).
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..nn.rows import GatheredRows
-from .features import WindowSpec, WindowStats, assemble_windows, window_normalization, window_positions
+from .features import WindowSpec, WindowStats, cut_targets, cut_windows, past_values, window_normalization
 
 __all__ = ["PanelStore", "WindowIndex", "window_index", "training_rows"]
 
@@ -82,31 +83,30 @@ class PanelStore:
 
     def past(self, series, origins) -> np.ndarray:
         """The ``n_steps`` values ending at each origin: ndarray (W, n_steps)."""
-        return self.values[self._flat(series, origins)[:, None] + np.arange(1 - self.spec.n_steps, 1)]
+        return past_values(self.values, self._flat(series, origins), self.spec.n_steps)
 
     def ahead(self, series, origins, steps: int) -> np.ndarray:
         """The ``steps`` values after each origin: ndarray (W, steps)."""
         return self.values[self._flat(series, origins)[:, None] + np.arange(1, steps + 1)]
 
     def windows(self, series, origins, raw=None):
-        """Inputs, bases and scales of the windows ending at ``origins`` of ``series`` (as :func:`cut_windows`).
+        """Inputs, bases and scales of the windows ending at ``origins`` of ``series`` (:func:`cut_windows`).
 
         ``raw`` (W, n_steps) replaces the observed values of the windows (a
         recursive forecast appends its own forecasts).
         """
         series = np.asarray(series, dtype=np.intp)
-        positions = window_positions(self._flat(series, origins), self.spec)
-        if raw is None:
-            raw = self.values[positions[:, : self.spec.n_steps]]
-        exog_rows = None if self.exog is None else self.exog[positions]
-        calendar_rows = None if self.calendar is None else self.calendar[positions]
-        return assemble_windows(raw, exog_rows, calendar_rows, self.spec, self._window_stats(series))
+        flat = self._flat(series, origins)
+        raw = past_values(self.values, flat, self.spec.n_steps) if raw is None else raw
+        return cut_windows(raw, self.exog, self.calendar, flat, self.spec, self._window_stats(series))
 
     def targets(self, series, origins):
         """Normalised targets of those windows, ``(y[origin + k] - base[k]) / scale``: ndarray (W, n_ahead)."""
         series = np.asarray(series, dtype=np.intp)
-        _, bases, scales = window_normalization(self.past(series, origins), self.spec, self._window_stats(series))
-        return (self.ahead(series, origins, self.spec.n_ahead) - bases) / scales[:, None]
+        flat = self._flat(series, origins)
+        raw = past_values(self.values, flat, self.spec.n_steps)
+        _, bases, scales = window_normalization(raw, self.spec, self._window_stats(series))
+        return cut_targets(self.values, flat, self.spec.n_ahead, bases, scales)
 
 
 @dataclass(frozen=True)
