@@ -17,6 +17,7 @@ from ._typing import ExogInput, SeriesInput
 from .forecasting import output as _output
 from .forecasting.calendar import calendar_features
 from .forecasting.columns import user_columns
+from .forecasting.ensemble import combine_members, member_seeds
 from .forecasting.features import (
     NORMALIZATIONS,
     WindowSpec,
@@ -36,7 +37,7 @@ from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
 from .nn.layout import CELLS
 from .nn.rows import evenly_spaced
 from .nn.threads import thread_scope
-from .nn.training import PreparedFit, split_validation, train_jobs
+from .nn.training import PreparedFit, split_validation, train_prepared
 from .regressor import RNNRegressor
 
 __all__ = ["RNNForecaster"]
@@ -64,8 +65,8 @@ _NETWORK_PARAMETERS = (
 class _FitState(NamedTuple):
     """What a global fit carries from :meth:`RNNForecaster._prepare_training` to its completion."""
 
-    regressor: RNNRegressor  # the network's estimator, trained between the two halves
-    network_fit: PreparedFit  # the regressor's own prepared fit
+    regressors: list  # the members' RNNRegressor, trained between the two halves
+    network_fits: list  # each member's own PreparedFit
     store: PanelStore  # the training series, end to end
     values: list  # per series: the training values
     exogs: list  # per series: exogenous rows or None
@@ -101,6 +102,13 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         Units of each recurrent layer.
     num_layers : int, default=1
         Stacked recurrent layers.
+    n_models : int, default=1
+        Networks in the ensemble: ``n_models`` networks that differ only in
+        their seed, trained together (side by side on the ``n_jobs`` threads
+        on a CPU, in one fleet on a GPU) and combined by the median of their
+        quantiles, level by level. The shrinkage and the intervals are chosen
+        on the combined forecast. More members cost more training and give a
+        forecast that depends less on the seed (``benchmarks/RESULTS.md``).
     strategy : {"direct", "recursive"}, default="direct"
         ``"direct"``: one multi-output head forecasts every step of ``horizon``.
         ``"recursive"``: a one-step model fed its own medians (any horizon).
@@ -227,7 +235,11 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
     Attributes
     ----------
     model_ : RNNRegressor
-        The fitted network (``scope="global"``).
+        The fitted network (``scope="global"``); with ``n_models > 1`` the
+        first member, whose training curves ``loss_curve_``, ``n_iter_`` and
+        the plots show.
+    models_ : list of RNNRegressor
+        Every member of the ensemble (``[model_]`` when ``n_models=1``).
     local_models_ : dict or None
         Series id to its fitted single-series forecaster (``scope="local"``).
     series_ids_ : list
@@ -279,6 +291,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         "cell": [StrOptions(set(CELLS))],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "n_models": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions({"direct", "recursive"})],
         "scope": [StrOptions({"global", "local"})],
         "quantiles": ["array-like", None],
@@ -313,7 +326,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
     }
 
     def __init__(
-        self, horizon=1, n_steps=None, *, cell="gru", hidden_size=32, num_layers=1, strategy="direct", scope="global",
+        self, horizon=1, n_steps=None, *, cell="gru", hidden_size=32, num_layers=1, n_models=1, strategy="direct",
+        scope="global",
         quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95), interval_method="quantile", shrinkage="auto",
         nonnegative="auto", normalize="window", season_length=None, calendar=True, past_exog=None, missing="error",
         freq=None, max_train_size=None, dropout=0.0, weight_decay=0.0, learning_rate_init=3e-3, batch_size=64,
@@ -326,6 +340,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.n_models = n_models
         self.strategy = strategy
         self.scope = scope
         self.quantiles = quantiles
@@ -376,8 +391,9 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             cache[key] = (index, features)
         return features
 
-    def _regressor(self):
+    def _regressor(self, random_state):
         shared = {name: getattr(self, name) for name in _NETWORK_PARAMETERS}
+        shared["random_state"] = random_state
         return RNNRegressor(loss="pinball", quantile=np.repeat(self.quantiles_, self.spec_.n_ahead), **shared)
 
     # ------------------------------------------------------------------- fit
@@ -412,8 +428,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             return self
         prepared = self._prepare_training(y, X)
         with thread_scope(self.n_jobs):
-            result = train_jobs([prepared.job])[0]
-        return self._complete_training(prepared, result)
+            results = train_prepared([prepared])[0]
+        return self._complete_training(prepared, results)
 
     def _probe(self, y, X):
         """Read the input's layout and frequency (and set what depends on them only)."""
@@ -432,8 +448,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
     def _prepare_training(self, y, X=None):
         """First half of a global fit: windows, scaling and the network's training job.
 
-        Returns a :class:`~rnnforecast.nn.training.PreparedFit` whose job
-        :func:`~rnnforecast.nn.training.train_jobs` trains (alone in ``fit``, or with
+        Returns a :class:`~rnnforecast.nn.training.PreparedFit` whose jobs (one
+        per member) :func:`~rnnforecast.nn.training.train_prepared` trains (alone in ``fit``, or with
         other forecasters' jobs: per-series models and backtest refits on a GPU);
         :meth:`_complete_training` then calibrates the intervals and keeps the
         last window of each series.
@@ -498,22 +514,31 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
                 raise ValueError("the series are too short to hold out validation windows; set early_stopping=False")
             weight = np.where(np.append(gap, np.zeros(len(index) - n_train, bool)), 0.0, 1.0)
             weight = None if weight.all() else weight
-        regressor = self._regressor()
-        regressor._validate_params()
-        network_fit = regressor._prepare_training(x, y_norm, weight)
-        job = network_fit.job
+        regressors = [self._regressor(seed) for seed in member_seeds(self.random_state, self.n_models)]
+        network_fits = []
         budget = AUTO_WINDOWS_PER_EPOCH if self.windows_per_epoch == "auto" else self.windows_per_epoch
-        job.options = job.options.replace(windows_per_epoch=budget, validation_windows=HELD_OUT_WINDOWS)
-        job.groups = index.series
+        for regressor in regressors:
+            regressor._validate_params()
+            network_fits.append(regressor._prepare_training(x, y_norm, weight))
+            (job,) = network_fits[-1].jobs
+            job.options = job.options.replace(windows_per_epoch=budget, validation_windows=HELD_OUT_WINDOWS)
+            job.groups = index.series
         state = _FitState(
-            regressor, network_fit, store, values, exogs, panel.index, n_train, index.series, index.origins
+            regressors, network_fits, store, values, exogs, panel.index, n_train, index.series, index.origins
         )
-        return PreparedFit(job, state)
+        return PreparedFit([fit.jobs[0] for fit in network_fits], state)
 
-    def _complete_training(self, prepared, result):
-        """Second half of a global fit: keep the trained network, calibrate the intervals, keep the tails."""
+    def _complete_training(self, prepared, results):
+        """Second half of a global fit: keep the trained networks, calibrate the intervals, keep the tails.
+
+        ``results`` holds the :class:`~rnnforecast.nn.jobs.TrainingResult` of each member's job.
+        """
         state = prepared.state
-        self.model_ = state.regressor._complete_training(state.network_fit, result)
+        self.models_ = [
+            regressor._complete_training(fit, [result])
+            for regressor, fit, result in zip(state.regressors, state.network_fits, results, strict=True)
+        ]
+        self.model_ = self.models_[0]
         values, exogs, indexes = state.values, state.exogs, state.indexes
         n_train, series_of, origins = state.n_train, state.series_of, state.origins
         self.loss_curve_ = self.model_.loss_curve_
@@ -637,8 +662,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         n_quantiles = len(self.quantiles_)
         if self.strategy == "direct":
             x, bases, scales = store.windows(series, origins)
-            output = self.model_.predict(x).reshape(len(origins), n_quantiles, spec.n_ahead)[:, :, :horizon]
-            forecasts = np.sort(output, axis=1) * scales[:, None, None] + bases[:, None, :horizon]
+            output = self._ensemble_predict(x, (len(origins), n_quantiles, spec.n_ahead))[:, :, :horizon]
+            forecasts = output * scales[:, None, None] + bases[:, None, :horizon]
             return self.floor(self._shrink(forecasts, raw)), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
@@ -647,11 +672,20 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         window = raw
         for step in range(horizon):
             x, bases, scales = store.windows(series, origins + step, raw=window)
-            output = np.sort(self.model_.predict(x).reshape(len(origins), n_quantiles), axis=1)
+            output = self._ensemble_predict(x, (len(origins), n_quantiles))
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
             window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
         return self.floor(self._shrink(forecasts, raw)), first_scales
+
+    def _ensemble_predict(self, x, shape):
+        """Sorted normalised quantile outputs of windows ``x``, ``shape = (W, Q, ...)``: the members' median.
+
+        Each member's quantiles are sorted before the median is taken, quantile
+        by quantile, so the combination stays sorted.
+        """
+        members = getattr(self, "models_", None) or [self.model_]
+        return combine_members([np.sort(member.predict(x).reshape(shape), axis=1) for member in members])
 
     def _forecast_from(self, series, values, exogs, calendars, origins, horizon):
         """Quantile forecasts from ``origins[k]`` of histories ``values[k]`` (of fitted series ``series[k]``).

@@ -22,7 +22,7 @@ from .metrics import coverage, default_season_length, mae, mase, rmse, seasonal_
 from .nn.device import resolve_device
 from .nn.progress import TaskProgress, task_verbosity
 from .nn.threads import thread_scope
-from .nn.training import train_jobs
+from .nn.training import train_prepared
 from .regressor import RNNRegressor
 
 __all__ = ["backtest", "BacktestResult", "cutoffs", "fit_many", "forecast_scorer"]
@@ -454,9 +454,9 @@ def fit_many(estimators: Sequence, *args, **kwargs) -> list:
         model._validate_params()
         prepared.append(model._prepare_training(X, y, sample_weight))
     with thread_scope(models[0].n_jobs):
-        results = train_jobs([p.job for p in prepared])
-    for model, fit, result in zip(models, prepared, results, strict=True):
-        model._complete_training(fit, result)
+        results = train_prepared(prepared)
+    for model, fit, fit_results in zip(models, prepared, results, strict=True):
+        model._complete_training(fit, fit_results)
     return models
 
 

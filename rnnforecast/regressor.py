@@ -361,8 +361,8 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         with thread_scope(self.n_jobs), warnings.catch_warnings():
             if incremental:  # one epoch by design: "max_iter reached" is not news
                 warnings.filterwarnings("ignore", message="stopped after max_iter", category=ConvergenceWarning)
-            result = train_jobs([prepared.job])[0]
-        return self._complete_training(prepared, result)
+            results = train_jobs(prepared.jobs)
+        return self._complete_training(prepared, results)
 
     def _prepare_training(self, X, y, sample_weight=None, incremental=False):
         """First half of a fit: validate and scale the data, set up the network (see :class:`PreparedFit`).
@@ -421,7 +421,7 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         """The :class:`PreparedFit` of one training run of ``network`` from ``params`` on scaled ``x, y``."""
         options = self._training_options(optimizer, incremental)
         job = TrainingJob(network, params, x, y, rng, warm=warm, options=options, sample_weight=sample_weight)
-        return PreparedFit(job)
+        return PreparedFit([job])
 
     def _prepare_gathered(self, x, y, sample_weight):
         """:meth:`_prepare_training` for windows gathered on demand (a forecaster's panel): nothing is materialised.
@@ -470,9 +470,12 @@ class RNNRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             validation_score=_r2 if self.early_stopping else None,
         )
 
-    def _complete_training(self, prepared, result):
-        """Second half of a fit: keep what the trained job of :meth:`_prepare_training` learned; returns self."""
-        job = prepared.job
+    def _complete_training(self, prepared, results):
+        """Second half of a fit: keep what the trained job of :meth:`_prepare_training` learned; returns self.
+
+        ``results`` holds the one :class:`~rnnforecast.nn.jobs.TrainingResult` of ``prepared.jobs``.
+        """
+        (job,), (result,) = prepared.jobs, results
         warm = job.warm
         self.params_ = job.params
         self._optimizer_ = result.optimizer

@@ -146,27 +146,27 @@ def test_gathered_rows_train_the_regressor_exactly_like_the_stored_windows():
     frame = hourly_panel(3, 300)
     model = RNNForecaster(horizon=6, n_steps=48, **FAST)
     prepared = model._prepare_training(frame)
-    gathered = prepared.state.regressor
+    gathered = prepared.state.regressors[0]
     panel = to_panel(frame)
     index = window_index([len(v) for v in panel.values], panel, model.spec_, model.freq_)
     raw_x, raw_y = training_rows(prepared.state.store, index, len(model.quantiles_))
     stored = RNNRegressor(**gathered.get_params())
-    weight = prepared.job.sample_weight
-    array_job = stored._prepare_training(np.asarray(raw_x), np.asarray(raw_y), weight).job
+    weight = prepared.jobs[0].sample_weight
+    array_job = stored._prepare_training(np.asarray(raw_x), np.asarray(raw_y), weight).jobs[0]
     for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
         np.testing.assert_array_equal(getattr(gathered, name), getattr(stored, name))
-    np.testing.assert_array_equal(prepared.job.params, array_job.params)
-    np.testing.assert_array_equal(np.asarray(prepared.job.x), array_job.x)
-    np.testing.assert_array_equal(np.asarray(prepared.job.y), array_job.y)
-    options = dict(options=prepared.job.options.replace(windows_per_epoch=None, validation_windows=None))
+    np.testing.assert_array_equal(prepared.jobs[0].params, array_job.params)
+    np.testing.assert_array_equal(np.asarray(prepared.jobs[0].x), array_job.x)
+    np.testing.assert_array_equal(np.asarray(prepared.jobs[0].y), array_job.y)
+    options = dict(options=prepared.jobs[0].options.replace(windows_per_epoch=None, validation_windows=None))
     from rnnforecast.nn.training import fit_network
 
-    lazy = fit_network(prepared.job.network, prepared.job.params, prepared.job.x, prepared.job.y,
-                       rng=prepared.job.rng, sample_weight=weight, **options)  # fmt: skip
+    lazy = fit_network(prepared.jobs[0].network, prepared.jobs[0].params, prepared.jobs[0].x, prepared.jobs[0].y,
+                       rng=prepared.jobs[0].rng, sample_weight=weight, **options)  # fmt: skip
     eager = fit_network(array_job.network, array_job.params, array_job.x, array_job.y, rng=array_job.rng,
                         sample_weight=weight, **options)  # fmt: skip
     assert lazy.loss_curve == eager.loss_curve
-    np.testing.assert_array_equal(prepared.job.params, array_job.params)
+    np.testing.assert_array_equal(prepared.jobs[0].params, array_job.params)
 
 
 def test_panel_forecasts_match_series_forecast_one_at_a_time():
@@ -184,9 +184,9 @@ def test_fleet_leaves_sampled_jobs_to_the_cpu_loop():
     from rnnforecast.nn.fleet import _samples_windows
 
     frame = hourly_panel(4, 400)
-    job = RNNForecaster(horizon=6, n_steps=48, windows_per_epoch=100, **FAST)._prepare_training(frame).job
+    job = RNNForecaster(horizon=6, n_steps=48, windows_per_epoch=100, **FAST)._prepare_training(frame).jobs[0]
     assert _samples_windows(job)
-    job = RNNForecaster(horizon=6, n_steps=48, windows_per_epoch=None, **FAST)._prepare_training(frame).job
+    job = RNNForecaster(horizon=6, n_steps=48, windows_per_epoch=None, **FAST)._prepare_training(frame).jobs[0]
     assert not _samples_windows(job)
 
 

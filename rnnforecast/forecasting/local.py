@@ -8,7 +8,7 @@ cluster unchanged; each clone keeps the user's ``random_state``, so results do
 not depend on where or in which order the tasks run.
 
 With ``device="cuda"`` the per-series networks train together instead: every
-clone prepares its windows, the jobs go to :func:`rnnforecast.nn.fleet.train_jobs`,
+clone prepares its windows, the jobs go to :func:`rnnforecast.nn.training.train_prepared`,
 which trains same-shaped networks in one fused launch sequence (a fleet), and
 every clone then calibrates its intervals. The models are the ones the separate
 fits would give (same seeds, same shuffles), computed at once.
@@ -22,7 +22,7 @@ from sklearn.base import clone
 
 from ..nn.device import resolve_device
 from ..nn.progress import TaskProgress, task_verbosity
-from ..nn.training import train_jobs
+from ..nn.training import train_prepared
 from .panel import LONG_COLUMNS, long_times, series_exog
 
 __all__ = ["split_series", "fit_local", "fit_together", "forecast_local"]
@@ -73,9 +73,9 @@ def fit_together(models, parts):
     for model, (_, series, exog) in zip(models, parts, strict=True):
         model._validate_params()
         prepared.append(model._prepare_training(series, exog))
-    results = train_jobs([p.job for p in prepared])
-    for model, fit, result in zip(models, prepared, results, strict=True):
-        model._complete_training(fit, result)
+    results = train_prepared(prepared)
+    for model, fit, fit_results in zip(models, prepared, results, strict=True):
+        model._complete_training(fit, fit_results)
     return models
 
 

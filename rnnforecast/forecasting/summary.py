@@ -63,7 +63,7 @@ class SummaryMixin:
                 "frequency": _frequency(self.freq_),
                 "training span": f"{min(s[0] for s in spans)} to {max(s[1] for s in spans)}",
                 "network": f"{self.cell.upper()} {self.num_layers}x{self.hidden_size}",
-                "epochs": f"{min(m.n_iter_ for m in models)}-{max(m.n_iter_ for m in models)} of {self.max_iter}",
+                "epochs": _epoch_range([m.n_iter_ for m in models], self.max_iter),
             }
             return ForecasterSummary(rows)
         best = self.model_.best_loss_
@@ -74,9 +74,9 @@ class SummaryMixin:
             "lookback": f"{self.n_steps_} steps",
             "season": f"{self.season_length_} step{'s' * (self.season_length_ > 1)} (of the seasonal-naive base)",
             "network": f"{self.cell.upper()} {self.num_layers}x{self.hidden_size}, {self.model_.params_.size:,} "
-            "parameters",
+            "parameters" + _ensemble(self),
             "strategy": f"{self.strategy}, horizon {self.horizon}",
-            "epochs": f"{self.n_iter_} of {self.max_iter}",
+            "epochs": _epoch_range([member.n_iter_ for member in _members(self)], self.max_iter),
             "best loss": f"{best:.4g} ({'validation' if self.early_stopping else 'training'}, pinball, normalised)",
             "intervals": f"{self.resolve_interval_method()}" + (
                 f" (quantile heads {self.quantiles_[0]:g}-{self.quantiles_[-1]:g})"
@@ -86,3 +86,19 @@ class SummaryMixin:
             "non-negative": "yes (forecasts and bounds floored at 0)" if self.nonnegative_ else "no",
         }  # fmt: skip
         return ForecasterSummary(rows)
+
+
+def _members(model):
+    return getattr(model, "models_", None) or [model.model_]
+
+
+def _ensemble(model):
+    """The network row's ensemble part: empty for one network."""
+    members = _members(model)
+    return "" if len(members) == 1 else f"; ensemble of {len(members)} seeds (median of their quantiles)"
+
+
+def _epoch_range(epochs, max_iter):
+    """``"12 of 100"``, or ``"9-14 of 100"`` over several networks."""
+    low, high = min(epochs), max(epochs)
+    return f"{low} of {max_iter}" if low == high else f"{low}-{high} of {max_iter}"

@@ -189,19 +189,21 @@ class PreparedFit:
     """An estimator's fit between its two halves, ``_prepare_training`` and ``_complete_training``.
 
     Every estimator fits in three steps: ``prepared = est._prepare_training(data)``
-    validates the data and builds the :class:`TrainingJob`; :func:`train_jobs`
-    trains the jobs of one or many estimators (together on CUDA);
-    ``est._complete_training(prepared, result)`` keeps what was learned. ``fit``
+    validates the data and builds its :class:`TrainingJob` (one per ensemble
+    member); :func:`train_prepared` trains the jobs of one or many estimators
+    (in fleets on CUDA, side by side on CPU threads);
+    ``est._complete_training(prepared, results)`` keeps what was learned. ``fit``
     runs the three for one estimator; per-series models, backtest refits and
     :func:`rnnforecast.model_selection.fit_many` run them for many at once.
 
     Attributes
     ----------
-    job : TrainingJob
-        The network training to run.
+    jobs : list of TrainingJob
+        The network trainings to run: one, or one per member of an ensemble
+        (``RNNForecaster(n_models=...)``).
     state : object
         What the estimator needs to complete the fit (None for a regressor).
     """
 
-    job: TrainingJob
+    jobs: list
     state: Any = None

@@ -6,8 +6,8 @@ initial weights, scaled windows, random generator and one typed
 :class:`TrainingOptions`) and hand a list of them to :func:`train_jobs`, the one
 road for every device:
 
-* CPU jobs (and CUDA jobs the fused kernels do not cover) train one by one with
-  :func:`fit_network`;
+* CPU jobs (and CUDA jobs the fused kernels do not cover) train with
+  :func:`fit_network`, several side by side on the thread scope's threads;
 * CUDA jobs that share a shape and schedule train together in a fleet, the
   CUDA backend :mod:`rnnforecast.nn.fleet` (imported only when such jobs exist).
 
@@ -20,6 +20,7 @@ unit the benchmarks time (DESIGN section 5).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -31,12 +32,14 @@ from .optimizers import OPTIMIZERS, clip_grad_norm
 from .progress import EpochProgress
 from .rows import evenly_spaced
 from .schedules import SCHEDULES
-from .userwarnings import warn_at_caller
+from .threads import current_threads
+from .userwarnings import deferred_warnings, warn_at_caller
 
 __all__ = [
     "train_step",
     "fit_network",
     "train_jobs",
+    "train_prepared",
     "TrainingJob",
     "TrainingOptions",
     "TrainingResult",
@@ -109,8 +112,14 @@ def train_jobs(jobs: list) -> list:
 
     Jobs whose networks run on CUDA and share a fleet key train together in
     fleets (:func:`rnnforecast.nn.fleet.train_cuda_jobs`); every other job trains
-    with :func:`fit_network`. Either way each job's ``params`` end up trained in
-    place.
+    with :func:`fit_network`. Several CPU jobs (an ensemble's members, per-series
+    models) train side by side, one per thread of the enclosing
+    :func:`~rnnforecast.nn.threads.thread_scope`, each on one thread: a small
+    network's batch is too little work to split (see
+    :func:`~rnnforecast.nn.threads.run_chunks`), a model per thread is not.
+    Results do not depend on the thread count either way. Jobs that print their
+    epochs (``verbose``) train one after the other, so their lines do not mix.
+    Either way each job's ``params`` end up trained in place.
 
     Parameters
     ----------
@@ -126,19 +135,57 @@ def train_jobs(jobs: list) -> list:
         from .fleet import train_cuda_jobs
 
         results = train_cuda_jobs(jobs)
-    for i, job in enumerate(jobs):
-        if results[i] is None:
-            results[i] = fit_network(
-                job.network,
-                job.params,
-                job.x,
-                job.y,
-                rng=job.rng,
-                sample_weight=job.sample_weight,
-                options=job.options,
-                groups=job.groups,
-            )
+    pending = [i for i, result in enumerate(results) if result is None]
+    n_threads = min(current_threads(), len(pending))
+    if n_threads > 1 and not any(jobs[i].options.verbose for i in pending):
+        # Worker threads start outside any thread scope: each job's kernels run on that one thread.
+        with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="rnnforecast-job") as pool:
+            futures = {i: pool.submit(_fit_deferring_warnings, jobs[i]) for i in pending}
+            for i, future in futures.items():
+                results[i], caught = future.result()
+                for message, category in caught:
+                    warn_at_caller(message, category)
+        return results
+    for i in pending:
+        results[i] = _fit_job(jobs[i])
     return results
+
+
+def train_prepared(prepared: list) -> list:
+    """Train the jobs of several :class:`PreparedFit` together; returns each one's list of results.
+
+    Parameters
+    ----------
+    prepared : list of PreparedFit
+        First halves of fits (``estimator._prepare_training(...)``).
+
+    Returns
+    -------
+    results : list of list of TrainingResult
+        ``results[k][j]`` belongs to ``prepared[k].jobs[j]``, for
+        ``estimator._complete_training(prepared[k], results[k])``.
+    """
+    flat = iter(train_jobs([job for fit in prepared for job in fit.jobs]))
+    return [[next(flat) for _ in fit.jobs] for fit in prepared]
+
+
+def _fit_deferring_warnings(job: TrainingJob):
+    """:func:`_fit_job` in a worker thread: its result and the warnings for the waiting thread to issue."""
+    with deferred_warnings() as caught:
+        return _fit_job(job), caught
+
+
+def _fit_job(job: TrainingJob) -> TrainingResult:
+    return fit_network(
+        job.network,
+        job.params,
+        job.x,
+        job.y,
+        rng=job.rng,
+        sample_weight=job.sample_weight,
+        options=job.options,
+        groups=job.groups,
+    )
 
 
 class EpochBookkeeper:

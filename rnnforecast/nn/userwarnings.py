@@ -10,11 +10,15 @@ calling line instead of once per internal source line.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import sys
 import warnings
 
-__all__ = ["warn_at_caller", "internal_frame"]
+__all__ = ["warn_at_caller", "internal_frame", "deferred_warnings"]
+
+_DEFERRED = contextvars.ContextVar("rnnforecast_deferred_warnings", default=None)
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _INTERNAL = [_PACKAGE + os.sep]
@@ -49,9 +53,33 @@ def warn_at_caller(message: str, category: type[Warning]) -> None:
     category : Warning subclass
         For example ``sklearn.exceptions.ConvergenceWarning``.
     """
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.append((message, category))
+        return
     frame, level = sys._getframe(1), 2
     while frame is not None and internal_frame(frame.f_code.co_filename):
         frame, level = frame.f_back, level + 1
     if frame is None:  # all internal (a worker thread or process): the outermost frame
         level -= 1
     warnings.warn(message, category, stacklevel=level)
+
+
+@contextlib.contextmanager
+def deferred_warnings():
+    """Collect what :func:`warn_at_caller` would issue in this context, as ``(message, category)`` pairs.
+
+    A worker thread has no user frame to point at; it collects its warnings so
+    that the thread that waits for it issues them, at the user's line.
+
+    Yields
+    ------
+    collected : list of tuple
+        The deferred ``(message, category)`` pairs, in order.
+    """
+    collected = []
+    token = _DEFERRED.set(collected)
+    try:
+        yield collected
+    finally:
+        _DEFERRED.reset(token)
