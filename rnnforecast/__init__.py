@@ -2,6 +2,7 @@
 
 from ._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
 from ._version import __version__
+from .auto import AutoRNNForecaster
 from .forecaster import RNNForecaster
 from .model_selection import backtest
 from .regressor import RNNRegressor
@@ -9,6 +10,7 @@ from .windows import make_windows
 
 __all__ = [
     "RNNForecaster",
+    "AutoRNNForecaster",
     "RNNRegressor",
     "backtest",
     "make_windows",

@@ -76,6 +76,14 @@ class _FitState(NamedTuple):
     origins: np.ndarray  # origin of each window within its series
 
 
+def held_out_windows(state: _FitState):
+    """The held-out windows of a fit with early stopping (at most :data:`HELD_OUT_WINDOWS`, evenly spread):
+    their series and origins, on which the shrinkage and the intervals are chosen."""
+    n_train, series_of, origins = state.n_train, state.series_of, state.origins
+    validation = n_train + evenly_spaced(len(origins) - n_train, HELD_OUT_WINDOWS)
+    return series_of[validation], origins[validation].astype(np.intp)
+
+
 class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, PersistenceMixin, BaseEstimator):
     """Forecast one or many series with a recurrent network, with quantiles and intervals.
 
@@ -540,7 +548,6 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         ]
         self.model_ = self.models_[0]
         values, exogs, indexes = state.values, state.exogs, state.indexes
-        n_train, series_of, origins = state.n_train, state.series_of, state.origins
         self.loss_curve_ = self.model_.loss_curve_
         self.validation_scores_ = self.model_.validation_scores_
         self.validation_loss_curve_ = self.model_.validation_loss_curve_
@@ -548,9 +555,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
 
         self.conformal_scores_ = self.correction_weight_ = self.predictability_ = None
         if self.early_stopping:
-            validation = n_train + evenly_spaced(len(origins) - n_train, HELD_OUT_WINDOWS)
-            held_out = series_of[validation], origins[validation].astype(np.intp)
-            self.conformal_scores_, self.correction_weight_ = self._calibrate(state.store, *held_out)
+            self.conformal_scores_, self.correction_weight_ = self._calibrate(state.store, *held_out_windows(state))
         # Keep only what predict needs: the last window of each series (not the training data).
         last = slice(-self.n_steps_, None)
         self._tails = [

@@ -66,15 +66,15 @@ class SummaryMixin:
                 "epochs": _epoch_range([m.n_iter_ for m in models], self.max_iter),
             }
             return ForecasterSummary(rows)
-        best = self.model_.best_loss_
+        best, net = self.model_.best_loss_, self.model_  # the fitted network (AutoRNNForecaster: the chosen one)
         rows = {
             "series": str(len(self.series_ids_)),
             "frequency": _frequency(self.freq_),
             "training span": f"{self.training_span_[0]} to {self.training_span_[1]}",
             "lookback": f"{self.n_steps_} steps",
             "season": f"{self.season_length_} step{'s' * (self.season_length_ > 1)} (of the seasonal-naive base)",
-            "network": f"{self.cell.upper()} {self.num_layers}x{self.hidden_size}, {self.model_.params_.size:,} "
-            "parameters" + _ensemble(self),
+            "network": f"{net.cell.upper()} {net.num_layers}x{net.hidden_size}, {net.params_.size:,} parameters"
+            + _ensemble(self),
             "strategy": f"{self.strategy}, horizon {self.horizon}",
             "epochs": _epoch_range([member.n_iter_ for member in _members(self)], self.max_iter),
             "best loss": f"{best:.4g} ({'validation' if self.early_stopping else 'training'}, pinball, normalised)",
