@@ -11,7 +11,8 @@ seconds per fit. The naive and seasonal-naive forecasts are scored on the same
 origins (their score is 1 or more by construction of the denominator).
 
 Each ``--config`` is a set of ``RNNForecaster`` parameters (``name:param=value,...``,
-e.g. ``noshrink:shrinkage=None``); ``default`` is the forecaster as shipped;
+e.g. ``noshrink:shrinkage=None``; ``auto=True`` fits an ``AutoRNNForecaster``
+with the other parameters as its base); ``default`` is the forecaster as shipped;
 ``--config none`` reports the baselines (and peers) alone.
 
 The series (``wide_series.py``) are the four bundled ones and more openly
@@ -48,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section  # noqa: E402
 from wide_series import WIDE_SERIES, load_wide_series  # noqa: E402
 
-from rnnforecast import RNNForecaster, __version__, backtest  # noqa: E402
+from rnnforecast import AutoRNNForecaster, RNNForecaster, __version__, backtest  # noqa: E402
 from rnnforecast.metrics import coverage  # noqa: E402
 
 PEERS = Path(__file__).resolve().parent / "peer_statsforecast.py"
@@ -130,7 +131,8 @@ def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None, peer_m
         scores, covers, seconds = [], [], []
         for seed in seeds:
             options = {**spec.options, **params}
-            model = RNNForecaster(horizon=spec.horizon, random_state=seed, n_jobs=n_jobs, **options)
+            estimator = AutoRNNForecaster if options.pop("auto", False) else RNNForecaster
+            model = estimator(horizon=spec.horizon, random_state=seed, n_jobs=n_jobs, **options)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 result = backtest(
