@@ -5,7 +5,9 @@ is fitted on the same data, the candidates' networks side by side on the
 ``n_jobs`` threads (in one fleet on a GPU). Each fitted candidate forecasts the
 most recent held-out windows, the ones every candidate's early stopping and
 shrinkage set aside (the windows all candidates hold out, so they are scored on
-the same origins); the one with the lowest mean absolute error of its final
+the same origins); a candidate that resolves to an earlier one (``season_length=1``
+where the base chooses season 1 anyway) is not fitted twice. The one with the
+lowest mean absolute error of its final
 (shrunk) median forecast is kept, as it was trained: no refit. The table of
 candidates is ``candidates_``; the choice is ``best_params_`` and shows in
 ``summary()``.
@@ -66,7 +68,9 @@ class AutoRNNForecaster(RNNForecaster):
     candidates_ : list of dict
         Per candidate: ``params``, ``mae`` (held-out mean absolute error of the
         median forecast), ``relative_mae`` (that over the naive, last-value
-        forecast's on the same windows), ``n_iter`` and ``n_windows`` scored.
+        forecast's on the same windows), ``n_iter``, ``n_windows`` scored, and
+        ``same_as``: the earlier candidate it resolves to (a season or lookback
+        that ``None`` would choose anyway), which is not fitted twice, or None.
     Every fitted attribute of :class:`RNNForecaster`, from the chosen candidate.
 
     Examples
@@ -125,29 +129,36 @@ class AutoRNNForecaster(RNNForecaster):
         changes = self._candidate_list()
         base = {name: getattr(self, name) for name in RNNForecaster._get_param_names()}
         models = [RNNForecaster(**{**base, **change}) for change in changes]
-        prepared = []
+        prepared, first_of = [], {}  # a candidate that resolves to an earlier one's configuration is not refitted
         for model in models:
             model._validate_params()
             prepared.append(model._prepare_training(y, X))
+            first_of.setdefault(_resolved(model), len(prepared) - 1)
+        same_as = [first_of[_resolved(model)] for model in models]
+        unique = sorted(set(same_as))
         with thread_scope(self.n_jobs):
-            results = train_prepared(prepared)
-        windows = _common_windows([held_out_windows(fit.state) for fit in prepared])
+            results = dict(zip(unique, train_prepared([prepared[i] for i in unique]), strict=True))
+        windows = _common_windows([held_out_windows(prepared[i].state) for i in unique])
+        scores = {}
+        for i in unique:
+            models[i]._complete_training(prepared[i], results[i])
+            scores[i] = _held_out_errors(models[i], prepared[i].state.store, *windows)
         self.candidates_ = []
-        for change, model, fit, fit_results in zip(changes, models, prepared, results, strict=True):
-            model._complete_training(fit, fit_results)
-            mae, naive_mae, n_windows = _held_out_errors(model, fit.state.store, *windows)
+        for i, change in enumerate(changes):
+            mae, naive_mae, n_windows = scores[same_as[i]]
             self.candidates_.append(
                 {
                     "params": change,
                     "mae": mae,
                     "relative_mae": mae / naive_mae if naive_mae > 0 else np.nan,
-                    "n_iter": model.n_iter_,
+                    "n_iter": models[same_as[i]].n_iter_,
                     "n_windows": n_windows,
+                    "same_as": None if same_as[i] == i else same_as[i],
                 }  # fmt: skip
             )
         self.best_index_ = int(np.argmin([row["mae"] for row in self.candidates_]))
         self.best_params_ = changes[self.best_index_]
-        chosen = models[self.best_index_]
+        chosen = models[same_as[self.best_index_]]
         own = set(self.get_params(deep=False))
         self.__dict__.update({key: value for key, value in vars(chosen).items() if key not in own})
         return self
@@ -187,6 +198,12 @@ def _inherited_parameters():
 
 _PLACEHOLDER = "    <RNNForecaster parameters>\n"
 AutoRNNForecaster.__doc__ = AutoRNNForecaster.__doc__.replace(_PLACEHOLDER, _inherited_parameters())
+
+
+def _resolved(model):
+    """A prepared candidate's configuration once ``None`` choices (season, lookback) are resolved."""
+    params = {**model.get_params(), "season_length": model.season_length_, "n_steps": model.n_steps_}
+    return repr(sorted(params.items()))
 
 
 def _describe(change):

@@ -83,3 +83,12 @@ def test_it_works_in_backtests_and_grid_search():
 def test_bad_candidates_get_a_clear_error(options, message):
     with pytest.raises(ValueError, match=message):
         AutoRNNForecaster(horizon=6, **{**FAST, **options}).fit(_hourly(300))
+
+
+def test_a_candidate_that_resolves_to_an_earlier_one_is_not_fitted_twice():
+    y = _hourly()
+    auto = AutoRNNForecaster(horizon=6, candidates=[{}, {"season_length": 24}, {"cell": "lstm"}], **FAST).fit(y)
+    assert RNNForecaster(horizon=6, **FAST).fit(y).season_length_ == 24  # the base chooses the daily season
+    rows = auto.candidates_
+    assert [row["same_as"] for row in rows] == [None, 0, None]
+    assert rows[1]["mae"] == rows[0]["mae"] and rows[1]["n_iter"] == rows[0]["n_iter"]

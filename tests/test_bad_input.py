@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from rnnforecast import RNNForecaster, RNNRegressor, backtest, make_windows
+from rnnforecast import AutoRNNForecaster, RNNForecaster, RNNRegressor, backtest, make_windows
 from rnnforecast.cli import main as cli
 from rnnforecast.datasets import data_path, load_weather
 from rnnforecast.panels import forecast_many, read_panel
@@ -59,6 +59,24 @@ def regressor():
 
 CASES = [
     # (case, call, exception, words in the message)
+    (
+        "forecaster: ensemble of no networks",
+        lambda: RNNForecaster(horizon=3, n_models=0, **FAST).fit(Y),
+        ValueError,
+        "'n_models' parameter of RNNForecaster must be an int in the range \\[1, inf\\)",
+    ),
+    (
+        "auto: a candidate with an unknown parameter",
+        lambda: AutoRNNForecaster(horizon=3, candidates=[{"colour": "red"}], **FAST).fit(Y),
+        ValueError,
+        "sets \\['colour'\\], which are not RNNForecaster parameters",
+    ),
+    (
+        "auto: no held-out windows to choose on",
+        lambda: AutoRNNForecaster(horizon=3, candidates=[{}], early_stopping=False, **FAST).fit(Y),
+        ValueError,
+        "needs scope='global' and early_stopping=True",
+    ),
     ("forecaster: NaN in y", lambda: fit(with_value(10, np.nan)), ValueError, "missing values.*missing='interpolate'"),
     ("forecaster: NaN at the end of y", lambda: fit(with_value(-1, np.nan)), ValueError, "ends with 1 missing"),
     ("forecaster: inf in y", lambda: fit(with_value(5, np.inf)), ValueError, "infinite"),
