@@ -50,6 +50,10 @@ class AutoRNNForecaster(RNNForecaster):
     and becomes the best one, as it was trained. Use it wherever an
     ``RNNForecaster`` goes (``predict``, intervals, ``backtest``, pipelines).
 
+    All parameters but ``candidates`` are :class:`RNNForecaster`'s: the base
+    configuration, which needs ``early_stopping=True`` (held-out windows) and
+    ``scope="global"``.
+
     Parameters
     ----------
     <RNNForecaster parameters>
@@ -83,8 +87,6 @@ class AutoRNNForecaster(RNNForecaster):
     ...                          candidates=[{}, {"cell": "lstm"}]).fit(y)
     >>> auto.best_params_ in ({}, {"cell": "lstm"}), len(auto.candidates_)
     (True, 2)
-    All parameters but ``candidates`` are :class:`RNNForecaster`'s: the base
-    configuration, which needs ``early_stopping=True`` (held-out windows) and ``scope="global"``.
     """
 
     _parameter_constraints: dict = {**RNNForecaster._parameter_constraints, "candidates": [list, tuple, None]}
