@@ -137,3 +137,12 @@ RNNForecaster(horizon=2, n_steps=10, hidden_size=4, max_iter=1).fit(y).predict_i
 print(sorted(name for name in sys.modules if "cuda" in name))
 """
     assert _run(script).stdout.strip() == "[]"
+
+
+def test_thread_scope_limits_every_blas_to_one_thread_and_restores_it():
+    # The scope sets limits from a controller scanned once; each entry must still limit and restore.
+    before = _blas_threads()
+    for _ in range(2):
+        with _threads.thread_scope(2):
+            assert {n for api, n in _blas_threads() if api in ("openblas", "mkl", "blis")} <= {1}
+        assert _blas_threads() == before

@@ -16,7 +16,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 __all__ = ["thread_scope", "run_chunks", "resolve_n_threads", "current_threads", "MIN_PARALLEL_WORK"]
 
@@ -105,6 +105,20 @@ def run_chunks(function, args: tuple, n_chunks: int, work: float = float("inf"))
             future.result()
 
 
+_CONTROLLER = None
+
+
+def _blas_controller() -> ThreadpoolController:
+    """threadpoolctl's view of the loaded BLAS libraries, scanned once (a scan costs ~5 ms; a limit set from it
+    costs ~25 us). The BLAS the kernels call (SciPy's) is loaded when :mod:`rnnforecast.kernels` is imported,
+    so it is always in the scan."""
+    global _CONTROLLER
+    with _POOL_LOCK:
+        if _CONTROLLER is None:
+            _CONTROLLER = ThreadpoolController()
+        return _CONTROLLER
+
+
 @contextlib.contextmanager
 def thread_scope(n_jobs: int | None = None):
     """Run a block with ``n_jobs`` kernel threads and single-threaded BLAS.
@@ -128,8 +142,8 @@ def thread_scope(n_jobs: int | None = None):
     1
     """
     n_threads = resolve_n_threads(n_jobs)
-    # Inside another scope BLAS is limited already; threadpoolctl's library scan costs ~5 ms a call.
-    limits = contextlib.nullcontext() if _BLAS_LIMITED.get() else threadpool_limits(limits=1, user_api="blas")
+    # Inside another scope BLAS is limited already.
+    limits = contextlib.nullcontext() if _BLAS_LIMITED.get() else _blas_controller().limit(limits=1, user_api="blas")
     with limits:
         token, limited = _THREADS.set(n_threads), _BLAS_LIMITED.set(True)
         try:
