@@ -19,6 +19,12 @@ Usage::
     python benchmarks/bench_kernels.py                 # full table, printed
     python benchmarks/bench_kernels.py --write benchmarks/RESULTS.md
     python benchmarks/bench_kernels.py --quick         # a few configs, for a smoke run
+    python benchmarks/bench_kernels.py --peers ../kpeers/bin/python --write benchmarks/RESULTS.md
+
+``--peers PYTHON`` (an environment with torch, jax and tensorflow-cpu: ``benchmarks/peers.sh
+--kernels``) times ours, PyTorch, JAX and Keras 3 each in its own persistent process
+(``peer_kernels.py``) pinned to the same cores, block by block in rotation, and reports the
+ratio against the fastest peer (section ``bench_kernels_peers``).
 """
 
 from __future__ import annotations
@@ -316,6 +322,127 @@ def run(quick, threads):
     return rows
 
 
+PEERS = ("torch", "jax", "keras")
+
+
+class Worker:
+    """A persistent ``peer_kernels.py`` process of one framework, pinned to ``cores``."""
+
+    def __init__(self, python, framework, threads, cores):
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.framework = framework
+        self.process = subprocess.Popen(
+            [python, str(Path(__file__).with_name("peer_kernels.py")), framework, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            preexec_fn=lambda: os.sched_setaffinity(0, cores),
+        )
+        hello = json.loads(self.process.stdout.readline() or '{"ready": false, "error": "no answer"}')
+        self.version = hello.get("version") if hello.get("ready") else None
+        if self.version is None:
+            print(f"{framework}: not available ({hello.get('error')})", flush=True)
+            self.close()
+
+    def time(self, request):
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())["ms"]
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.write('{"quit": true}\n')
+            self.process.stdin.flush()
+            self.process.wait(timeout=60)
+
+
+def peer_rotation(peers_python, threads, quick, blocks, cells, min_total=0.3):
+    """Ours and every available peer, each in its own process on the same cores, timed block by block in turn.
+
+    Per configuration, cell and mode, each block asks every framework for the median of its calls over
+    ``min_total`` seconds, in an order rotated from block to block. The ratio of a block is the fastest
+    peer's time over ours; the row reports the median over blocks, and each framework's median time.
+    """
+    cores = set(range(threads))
+    workers = [Worker(sys.executable, "ours", threads, cores)]
+    workers += [Worker(peers_python, name, threads, cores) for name in PEERS]
+    workers = [w for w in workers if w.version is not None]
+    versions = {w.framework: w.version for w in workers}
+    print("frameworks:", versions, flush=True)
+    rows = []
+    try:
+        for config in (c for c in configs(quick) if c["inputs"] == 8):
+            for cell in cells:
+                row = dict(threads=threads, cell=cell, **config)
+                for mode in ("train", "predict"):
+                    times = {w.framework: [] for w in workers}
+                    for block in range(blocks):
+                        shift = block % len(workers)
+                        for worker in workers[shift:] + workers[:shift]:
+                            request = dict(cell=cell, **config, mode=mode, min_total=min_total)
+                            times[worker.framework].append(worker.time(request))
+                    peers = [name for name in times if name != "ours"]
+                    ratios = [min(times[p][b] for p in peers) / times["ours"][b] for b in range(blocks)]
+                    medians = {name: float(np.median(values)) for name, values in times.items()}
+                    best = min(peers, key=medians.get)
+                    row.update(
+                        {f"{mode}_{name}_ms": value for name, value in medians.items()},
+                        **{
+                            f"{mode}_best": best,
+                            f"{mode}_best_ms": medians[best],
+                            f"{mode}_ratio": float(np.median(ratios)),
+                        },
+                    )
+                rows.append(row)
+                print(
+                    f"{threads}T {cell:8s} B{config['batch']} T{config['steps']} H{config['hidden']} "
+                    f"L{config['layers']}: train {row['train_ours_ms']:.2f} ms vs {row['train_best']} "
+                    f"{row['train_best_ms']:.2f} ({row['train_ratio']:.2f}x), predict "
+                    f"{row['predict_ours_ms']:.2f} vs {row['predict_best']} "
+                    f"{row['predict_best_ms']:.2f} ({row['predict_ratio']:.2f}x)",
+                    flush=True,
+                )
+    finally:
+        for worker in workers:
+            worker.close()
+    return rows, versions
+
+
+def peer_markdown(rows, versions, info, command, blocks):
+    """The table of ``peer_rotation`` rows against the fastest peer."""
+    lines = [
+        "# Kernels against the fastest peer (`benchmarks/bench_kernels.py --peers`)",
+        "",
+        f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} on {info['cpu']} ({info['cores']} cores), "
+        f"float32, NumPy GEMM {info.get('gemm_gflops', float('nan')):.0f} GFLOP/s at 1 thread. Each framework "
+        "runs in its own persistent process, all pinned to the same cores, asked in turn for",
+        f"the median time of its calls over 0.3 s, {blocks} blocks in rotated order; ratio = median over blocks "
+        "of (fastest peer's time / ours), **bold at 1.5x and above** (the issue's target). "
+        "Frameworks: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ". JAX: jitted "
+        "`lax.scan` cell, jitted value-and-grad + Adam; Keras 3 on TensorFlow: `tf.function(jit_compile=True)` "
+        "forward and train step. Peephole rows time the peers' LSTM (no peer has a peephole cell).",
+        "",
+        "| threads | cell | B T I H L | train ours (ms) | fastest peer (ms) | ratio | predict ours (ms) "
+        "| fastest peer (ms) | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def ratio(value):
+        return f"**{value:.2f}**" if value >= 1.5 else f"{value:.2f}"
+
+    for r in rows:
+        shape = f"{r['batch']} {r['steps']} {r['inputs']} {r['hidden']} {r['layers']}"
+        lines.append(
+            f"| {r['threads']} | {r['cell']} | {shape} | {r['train_ours_ms']:.3f} | {r['train_best']} "
+            f"{r['train_best_ms']:.3f} | {ratio(r['train_ratio'])} | {r['predict_ours_ms']:.3f} | "
+            f"{r['predict_best']} {r['predict_best_ms']:.3f} | {ratio(r['predict_ratio'])} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
 def target_checks(rows, compile_rows):
     """DESIGN section 5 targets: one line per target with the worst row and every miss."""
 
@@ -427,7 +554,29 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--write", type=Path, help="write the Markdown table here")
     parser.add_argument("--no-compile", action="store_true", help="skip the subprocess compile-time probes")
+    parser.add_argument(
+        "--peers",
+        metavar="PYTHON",
+        help="Python of an environment with torch, jax and tensorflow (benchmarks/peers.sh --kernels): time "
+        "every framework in its own pinned process, in rotation, against the fastest peer",
+    )
+    parser.add_argument("--blocks", type=int, default=5, help="rotation blocks per row (with --peers)")
+    parser.add_argument("--cells", nargs="+", default=CELLS, choices=CELLS, help="cells to time (with --peers)")
     args = parser.parse_args(argv)
+    if args.peers:
+        info = machine_info()
+        info["gemm_gflops"] = gemm_rate(1)
+        rows, versions = [], {}
+        for n_threads in args.threads:
+            found, versions = peer_rotation(args.peers, n_threads, args.quick, args.blocks, args.cells)
+            rows += found
+        command = "python benchmarks/bench_kernels.py --peers PYTHON" + (" --quick" if args.quick else "")
+        text = peer_markdown(rows, versions, info, command, args.blocks)
+        print(text)
+        if args.write:
+            write_section(args.write, "bench_kernels_peers", text)
+            print(f"wrote {args.write}")
+        return rows
     try:
         import torch  # noqa: F401
     except ImportError:
