@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from rnnforecast.nn.layout import make_layout
@@ -26,3 +27,11 @@ def initial_state(cell, layout, n_samples, rng, dtype=np.float64):
     if cell in ("lstm", "peephole"):
         return h0, rng.standard_normal(shape).astype(dtype) * 0.5
     return h0
+
+
+def hourly_series(n, seed=0):
+    """An hourly daily-seasonal random walk named ``temp`` (the ensemble and auto tests' data)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = 10 + 3 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.3, n))
+    return pd.Series(values, index=pd.date_range("2024-01-01", periods=n, freq="h"), name="temp")

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import hourly_series
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
@@ -16,10 +17,7 @@ CANDIDATES = [{}, {"cell": "lstm"}, {"season_length": 1}]
 
 
 def _hourly(n=500, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    values = 10 + 3 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.3, n))
-    return pd.Series(values, index=pd.date_range("2024-01-01", periods=n, freq="h"), name="temp")
+    return hourly_series(n, seed)
 
 
 def test_the_chosen_candidate_is_the_best_held_out_one_and_is_what_a_plain_fit_gives():

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import hourly_series
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
@@ -19,10 +20,7 @@ FAST = dict(n_steps=24, hidden_size=8, max_iter=8, n_iter_no_change=4, random_st
 
 
 def _hourly(n=400, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    values = 10 + 3 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.3, n))
-    return pd.Series(values, index=pd.date_range("2024-01-01", periods=n, freq="h"), name="temp")
+    return hourly_series(n, seed)
 
 
 def test_member_seeds_are_distinct_reproducible_and_one_member_keeps_the_seed():
