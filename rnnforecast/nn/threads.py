@@ -110,11 +110,12 @@ _CONTROLLER = None
 
 def _blas_controller() -> ThreadpoolController:
     """threadpoolctl's view of the loaded BLAS libraries, scanned once (a scan costs ~5 ms; a limit set from it
-    costs ~25 us). The BLAS the kernels call (SciPy's) is loaded when :mod:`rnnforecast.kernels` is imported,
-    so it is always in the scan."""
+    costs ~25 us). SciPy's BLAS, the one the kernels call, is loaded first, so it is always in the scan."""
     global _CONTROLLER
     with _POOL_LOCK:
         if _CONTROLLER is None:
+            import scipy.linalg.cython_blas  # noqa: F401  (loads the kernels' BLAS before the scan)
+
             _CONTROLLER = ThreadpoolController()
         return _CONTROLLER
 
