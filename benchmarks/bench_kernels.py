@@ -45,6 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import peer_kernels  # noqa: E402
 from _results import write_section  # noqa: E402
 
 from rnnforecast.nn.layout import initialize_parameters, make_layout  # noqa: E402
@@ -108,32 +109,6 @@ class Ours:
 
     def train(self):
         train_step(self.network, self.optimizer, self.params, self.grad, self.x, self.y)
-
-
-class Torch:
-    def __init__(self, cell, config, seed=0):
-        import torch
-
-        torch.manual_seed(seed)
-        module = {"lstm": torch.nn.LSTM, "peephole": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
-        self.torch = torch
-        self.rnn = module(config["inputs"], config["hidden"], num_layers=config["layers"], batch_first=True)
-        self.head = torch.nn.Linear(config["hidden"], 1)
-        self.optimizer = torch.optim.Adam(list(self.rnn.parameters()) + list(self.head.parameters()))
-        self.x = torch.randn(config["batch"], config["steps"], config["inputs"])
-        self.y = torch.randn(config["batch"], 1)
-
-    def forward(self):
-        with self.torch.no_grad():
-            sequence, _ = self.rnn(self.x)
-            self.head(sequence[:, -1])
-
-    def train(self):
-        self.optimizer.zero_grad()
-        sequence, _ = self.rnn(self.x)
-        loss = ((self.head(sequence[:, -1]) - self.y) ** 2).mean()
-        loss.backward()
-        self.optimizer.step()
 
 
 def gemm_rate(n_threads, size=512):
@@ -289,12 +264,13 @@ def run(quick, threads):
         ceiling = gemm_rate(n_threads)
         for config in configs(quick):
             for cell in CELLS:
-                ours, theirs = Ours(cell, config), Torch(cell, config)
+                ours = Ours(cell, config)
+                torch_train, torch_forward = peer_kernels.BUILDERS["torch"](cell, config, n_threads)
                 with thread_scope(n_threads):
                     ours_fwd = median_seconds(ours.forward)
                     ours_train = median_seconds(ours.train)
-                theirs_fwd = median_seconds(theirs.forward)
-                theirs_train = median_seconds(theirs.train)
+                theirs_fwd = median_seconds(torch_forward)
+                theirs_train = median_seconds(torch_train)
                 gflops = training_flops(cell, config) / ours_train / 1e9
                 row = dict(
                     threads=n_threads,
