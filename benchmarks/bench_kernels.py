@@ -54,7 +54,7 @@ from rnnforecast.nn.optimizers import Adam  # noqa: E402
 from rnnforecast.nn.threads import thread_scope  # noqa: E402
 from rnnforecast.nn.training import train_step  # noqa: E402
 
-GATES = {"lstm": 4, "peephole": 4, "gru": 3, "rnn": 1}
+GATES = peer_kernels.GATES
 CELLS = ["lstm", "gru", "rnn", "peephole"]
 
 
@@ -354,10 +354,10 @@ def peer_rotation(peers_python, threads, quick, blocks, cells, min_total=0.3):
                 row = dict(threads=threads, cell=cell, **config)
                 for mode in ("train", "predict"):
                     times = {w.framework: [] for w in workers}
+                    request = dict(cell=cell, **config, mode=mode, min_total=min_total)
                     for block in range(blocks):
                         shift = block % len(workers)
                         for worker in workers[shift:] + workers[:shift]:
-                            request = dict(cell=cell, **config, mode=mode, min_total=min_total)
                             times[worker.framework].append(worker.time(request))
                     peers = [name for name in times if name != "ours"]
                     ratios = [min(times[p][b] for p in peers) / times["ours"][b] for b in range(blocks)]
@@ -386,7 +386,7 @@ def peer_rotation(peers_python, threads, quick, blocks, cells, min_total=0.3):
     return rows, versions
 
 
-def peer_markdown(rows, versions, info, command, blocks):
+def peer_markdown(rows, versions, info, command, blocks, min_total=0.3):
     """The table of ``peer_rotation`` rows against the fastest peer."""
     lines = [
         "# Kernels against the fastest peer (`benchmarks/bench_kernels.py --peers`)",
@@ -394,8 +394,8 @@ def peer_markdown(rows, versions, info, command, blocks):
         f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} on {info['cpu']} ({info['cores']} cores), "
         f"float32, NumPy GEMM {info.get('gemm_gflops', float('nan')):.0f} GFLOP/s at 1 thread. Each framework "
         "runs in its own persistent process, all pinned to the same cores, asked in turn for",
-        f"the median time of its calls over 0.3 s, {blocks} blocks in rotated order; ratio = median over blocks "
-        "of (fastest peer's time / ours), **bold at 1.5x and above** (the issue's target). "
+        f"the median time of its calls over {min_total:g} s, {blocks} blocks in rotated order; ratio = median "
+        "over blocks of (fastest peer's time / ours), **bold at 1.5x and above** (the issue's target). "
         "Frameworks: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ". JAX: jitted "
         "`lax.scan` cell, jitted value-and-grad + Adam; Keras 3 on TensorFlow: `tf.function(jit_compile=True)` "
         "forward and train step. Peephole rows time the peers' LSTM (no peer has a peephole cell).",
