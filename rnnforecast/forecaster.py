@@ -31,7 +31,14 @@ from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
 from .forecasting.predictability import fold_gains, predictable
 from .forecasting.scoring import forecast_at, is_target_copy
 from .forecasting.seasons import choose_season, default_lookback, season_candidates
-from .forecasting.shrinkage import HeldOut, calibrate, seasonal_naive_windows, shrink_forecasts
+from .forecasting.shrinkage import (
+    Calibration,
+    HeldOut,
+    calibrate,
+    seasonal_naive_windows,
+    shrink_forecasts,
+    spread_quantiles,
+)
 from .forecasting.summary import SummaryMixin
 from .forecasting.uncertainty import SeriesForecast, UncertaintyMixin
 from .nn.layout import CELLS
@@ -269,6 +276,12 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         Share of the network's correction kept at each forecast step (0: the
         seasonal-naive forecast, 1: the network's), chosen on the held-out
         windows with ``shrinkage="auto"``; None without shrinkage.
+    quantile_spread_ : ndarray of shape (n_quantiles, horizon) or None
+        Factor on each quantile forecast's distance from the median, per step,
+        that makes the intervals cover their level on the held-out windows
+        after shrinkage (conformalised quantiles, see
+        :func:`~rnnforecast.forecasting.shrinkage.spread_factors`); 1 at the
+        median. None for recursive models and without early stopping.
     predictability_ : ndarray of shape (5,) or None
         With ``shrinkage="auto"``: relative gain of a linear correction of the
         seasonal-naive base on each of five periods of the training history
@@ -553,9 +566,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.validation_loss_curve_ = self.model_.validation_loss_curve_
         self.n_iter_ = self.model_.n_iter_
 
-        self.conformal_scores_ = self.correction_weight_ = self.predictability_ = None
+        self.conformal_scores_ = self.correction_weight_ = self.predictability_ = self.quantile_spread_ = None
         if self.early_stopping:
-            self.conformal_scores_, self.correction_weight_ = self._calibrate(state.store, *held_out_windows(state))
+            calibration = self._calibrate(state.store, *held_out_windows(state))
+            self.conformal_scores_, self.correction_weight_, self.quantile_spread_ = calibration
         # Keep only what predict needs: the last window of each series (not the training data).
         last = slice(-self.n_steps_, None)
         self._tails = [
@@ -565,10 +579,12 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         return self
 
     def _calibrate(self, store, series_of, origins):
-        """Held-out evidence: conformal scores (n, horizon) and the correction weight per step (or None).
+        """Held-out evidence: a :class:`~rnnforecast.forecasting.shrinkage.Calibration`.
 
-        The weight is chosen on the network's own forecasts (``shrinkage="auto"``);
-        the scores are the absolute errors of the shrunk median over each window's scale.
+        The correction weight per step is chosen on the network's own forecasts
+        (``shrinkage="auto"``); the conformal scores are the absolute errors of
+        the shrunk median over each window's scale; a direct model's quantile
+        spread factors conformalise its shrunk quantiles on the same windows.
         """
         horizon = self.horizon
         order = np.lexsort((origins, series_of))  # series by series, each in time order
@@ -579,10 +595,10 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             values = [store.values[o : o + n] for o, n in zip(store.offsets, store.lengths, strict=True)]
             self.predictability_ = fold_gains(values, self.n_steps_, horizon, self.season_length_)
         if not keep.any():
-            return None, weight
+            return Calibration(None, weight, None)
         series_of, origins = series_of[keep], origins[keep]
         median = int(np.searchsorted(self.quantiles_, 0.5))
-        self.correction_weight_ = None  # the network's forecasts, unshrunk
+        self.correction_weight_ = self.quantile_spread_ = None  # the network's forecasts, as the heads give them
         quantiles, scales = self._quantile_forecasts(store, series_of, origins, horizon)
         naive = seasonal_naive_windows(store.past(series_of, origins), horizon, self.season_length_)
         held_out = HeldOut(
@@ -594,7 +610,11 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         )
         shrink = weight is not None
         return calibrate(
-            [held_out], median, shrink=shrink, baseline_only=shrink and not predictable(self.predictability_)
+            [held_out],
+            median,
+            shrink=shrink,
+            baseline_only=shrink and not predictable(self.predictability_),
+            levels=self.quantiles_ if self.strategy == "direct" else None,
         )
 
     # ------------------------------------------------------------ new data
@@ -669,7 +689,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             x, bases, scales = store.windows(series, origins)
             output = self._ensemble_predict(x, (len(origins), n_quantiles, spec.n_ahead))[:, :, :horizon]
             forecasts = output * scales[:, None, None] + bases[:, None, :horizon]
-            return self.floor(self._shrink(forecasts, raw)), scales
+            spread, median = getattr(self, "quantile_spread_", None), int(np.searchsorted(self.quantiles_, 0.5))
+            return self.floor(spread_quantiles(self._shrink(forecasts, raw), spread, median)), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
         median = int(np.searchsorted(self.quantiles_, 0.5))

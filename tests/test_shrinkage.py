@@ -11,6 +11,8 @@ from rnnforecast.forecasting.shrinkage import (
     choose_correction_weight,
     seasonal_naive_windows,
     shrink_quantiles,
+    spread_factors,
+    spread_quantiles,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -86,6 +88,58 @@ def test_intervals_are_calibrated_after_shrinkage():
     assert (model.conformal_width(0.9) > 0).all()
     result = backtest(model, y, n_windows=20, refit=False, interval_method="conformal").summary()
     assert 0.75 <= result.loc["rnn", "coverage"] <= 1.0
+
+
+def test_spread_factors_make_held_out_intervals_cover_their_level():
+    rng = np.random.default_rng(4)
+    n, horizon = 400, 3
+    centre = rng.normal(size=(n, horizon))
+    actual = centre + 3.0 * rng.normal(size=(n, horizon)) * np.array([1.0, 2.0, 3.0])  # heads 3-9x too narrow
+    levels = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+    quantiles = centre[:, None, :] + np.array([-1.645, -0.674, 0.0, 0.674, 1.645])[None, :, None]
+    factors = spread_factors(quantiles, actual, np.ones(n), levels)
+    assert factors[2].tolist() == [1.0] * horizon and (np.diff(factors[-1]) > 0).all()
+    np.testing.assert_array_equal(factors[0], factors[-1])  # one factor per symmetric pair
+    spread = spread_quantiles(quantiles, factors, median=2)
+    np.testing.assert_array_equal(spread[:, 2], centre)  # the point forecast never moves
+    assert (np.diff(spread, axis=1) >= 0).all()
+    inside = (actual >= spread[:, 0]) & (actual <= spread[:, -1])
+    assert np.all(np.abs(inside.mean(axis=0) - 0.9) <= 0.02)
+    fresh = centre + 3.0 * rng.normal(size=(n, horizon)) * np.array([1.0, 2.0, 3.0])  # new draws, same law
+    assert np.all(np.abs(((fresh >= spread[:, 0]) & (fresh <= spread[:, -1])).mean(axis=0) - 0.9) <= 0.05)
+    raw = (fresh >= quantiles[:, 0]) & (fresh <= quantiles[:, -1])
+    assert raw.mean() < 0.5  # the heads alone cover far too little
+
+
+def test_spread_factors_handle_lone_levels_missing_values_and_zero_spread():
+    actual = np.arange(-9.0, 10.0).reshape(19, 1)
+    quantiles = np.tile(np.array([0.0, 0.0, 1.0])[None, :, None], (19, 1, 1))  # no spread below the median
+    actual_with_gap = actual.copy()
+    actual_with_gap[0] = np.nan
+    factors = spread_factors(quantiles, actual_with_gap, np.ones(19), np.array([0.3, 0.5, 0.8]))
+    assert np.isfinite(factors).all() and factors[1, 0] == 1.0
+    assert factors[2, 0] == 7.0  # one-sided: rank ceil(19 * 0.8) = 16 of the 18 observed values -8 .. 9
+    assert spread_quantiles(quantiles, None, 1) is quantiles
+
+
+def test_interval_spread_is_fitted_on_held_out_windows_and_reported():
+    rng = np.random.default_rng(5)
+    y = _series(1000 + np.cumsum(rng.normal(size=900)))
+    model = RNNForecaster(horizon=5, season_length=1, **FAST).fit(y)
+    spread = model.quantile_spread_
+    assert spread.shape == (len(model.quantiles_), 5) and (spread > 0).all()
+    median = int(np.searchsorted(model.quantiles_, 0.5))
+    assert (spread[median] == 1).all()
+    assert "to cover" in model.summary()["intervals"]
+    calibrated = model.predict_interval(coverage=0.9)
+    model.quantile_spread_ = np.ones_like(spread)
+    heads = model.predict_interval(coverage=0.9)
+    np.testing.assert_array_equal(calibrated["forecast"], heads["forecast"])
+    outer = np.searchsorted(model.quantiles_, 0.95)
+    widths = (calibrated["upper"] - calibrated["forecast"]) / (heads["upper"] - heads["forecast"])
+    np.testing.assert_allclose(widths, spread[outer], rtol=1e-9)
+    recursive = RNNForecaster(horizon=5, season_length=1, strategy="recursive", **FAST).fit(y)
+    assert recursive.quantile_spread_ is None
 
 
 def test_without_held_out_windows_there_is_no_shrinkage():

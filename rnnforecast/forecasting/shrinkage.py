@@ -24,13 +24,14 @@ per step zeroed single steps at random (daily weather 6.5 % worse).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
-    "WEIGHT_GRID", "EVIDENCE", "HeldOut", "calibrate", "choose_correction_weight", "seasonal_naive_windows",
-    "shrink_forecasts", "shrink_quantiles",
+    "WEIGHT_GRID", "EVIDENCE", "HeldOut", "Calibration", "calibrate", "choose_correction_weight",
+    "spread_factors", "spread_quantiles", "seasonal_naive_windows", "shrink_forecasts", "shrink_quantiles",
 ]  # fmt: skip
 
 #: Candidate weights of the correction.
@@ -180,8 +181,110 @@ class HeldOut(NamedTuple):
     blocks: np.ndarray  # (W,) block of each window (overlapping targets share one)
 
 
-def calibrate(parts, median, shrink, baseline_only=False):
-    """Conformal scores and correction weight from the held-out windows of every series.
+class Calibration(NamedTuple):
+    """What the held-out windows decide: conformal scores, correction weight and quantile spreads."""
+
+    scores: np.ndarray  # (W, horizon) absolute errors of the (shrunk) median over each window's scale
+    weight: np.ndarray | None  # (horizon,) share of the correction kept per step, or None
+    spreads: np.ndarray | None  # (Q, horizon) factor on each quantile's distance from the median, or None
+
+
+def spread_factors(quantiles, actual, scales, levels):
+    """Per quantile level and forecast step, the factor on its distance from the median that held-out windows support.
+
+    Conformalised quantile spreads. For each symmetric pair of levels
+    ``(tau, 1 - tau)`` with ``tau < 0.5`` and each step, every held-out window
+    scores ``s = max((m - y) / (m - q_tau), (y - m) / (q_{1-tau} - m))`` (``m``
+    the median forecast, ``y`` the observed value); the pair's factor is the
+    ``ceil((n + 1) * (1 - 2 tau))``-th smallest of the ``n`` scores (split
+    conformal prediction), so that ``m +- factor * (q - m)`` covers about
+    ``1 - 2 tau`` of the held-out values. A level without a partner is
+    calibrated on its own side alike. The median (the point forecast) never
+    moves, so a drift of the held-out period does not shift the forecast;
+    only the spread, which the quantile heads learned over the whole history,
+    is rescaled to the errors of the forecast actually made: wider where it
+    was shrunk to the seasonal-naive base (whose errors the heads never saw)
+    or where recent errors are larger, narrower where the heads are too wide.
+
+    Parameters
+    ----------
+    quantiles : ndarray of shape (n_windows, n_quantiles, horizon)
+        Sorted quantile forecasts (after shrinkage) in data units.
+    actual : ndarray of shape (n_windows, horizon)
+        Observed values (NaN where missing: left out of that step).
+    scales : ndarray of shape (n_windows,)
+        Normalisation scale of each window: spreads below a thousandth of it
+        count as that much (a zero spread would make any error infinitely large).
+    levels : ndarray of shape (n_quantiles,)
+        Sorted quantile levels, including 0.5.
+
+    Returns
+    -------
+    factors : ndarray of shape (n_quantiles, horizon)
+        Non-negative; 1 at the median, and at steps without observations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> actual = np.arange(-9.0, 10.0).reshape(19, 1)  # -9 .. 9
+    >>> quantiles = np.tile(np.array([-1.0, 0.0, 1.0])[None, :, None], (19, 1, 1))  # heads that are 9x too narrow
+    >>> spread_factors(quantiles, actual, np.ones(19), np.array([0.1, 0.5, 0.9])).ravel().tolist()
+    [8.0, 1.0, 8.0]
+    """
+    levels = np.round(np.asarray(levels, dtype=np.float64), 12)
+    median = int(np.searchsorted(levels, 0.5))
+    centre = quantiles[:, median, :]  # (W, H)
+    floor = 1e-3 * scales[:, None]
+    above = (actual - centre)[:, None, :] / np.maximum(quantiles - centre[:, None, :], floor[:, None, :])
+    below = (centre - actual)[:, None, :] / np.maximum(centre[:, None, :] - quantiles, floor[:, None, :])
+    factors = np.ones(quantiles.shape[1:])
+    for j, tau in enumerate(levels):
+        if tau == 0.5:
+            continue
+        partner = np.flatnonzero(levels == np.round(1.0 - tau, 12))
+        if len(partner):
+            low, high = min(j, partner[0]), max(j, partner[0])
+            scores, coverage = np.maximum(below[:, low], above[:, high]), levels[high] - levels[low]
+        else:
+            scores, coverage = (above[:, j], tau) if tau > 0.5 else (below[:, j], 1.0 - tau)
+        for k in range(quantiles.shape[2]):
+            observed = scores[np.isfinite(scores[:, k]), k]
+            n = len(observed)
+            if n:
+                rank = min(math.ceil((n + 1) * coverage), n)
+                factors[j, k] = max(float(np.sort(observed)[rank - 1]), 0.0)
+    return factors
+
+
+def spread_quantiles(quantiles, factors, median):
+    """Quantile forecasts with each one's distance from the median multiplied by ``factors``.
+
+    Parameters
+    ----------
+    quantiles : ndarray of shape (n_windows, n_quantiles, horizon)
+        Sorted quantile forecasts in data units.
+    factors : ndarray of shape (n_quantiles, n_factors) or None
+        From :func:`spread_factors`; steps past ``n_factors`` (recursive
+        models forecasting further than trained) take the last one. None
+        leaves ``quantiles`` unchanged.
+    median : int
+        Position of the median among the quantiles.
+
+    Returns
+    -------
+    spread : ndarray of shape (n_windows, n_quantiles, horizon)
+        Sorted; the median is unchanged.
+    """
+    if factors is None:
+        return quantiles
+    horizon = quantiles.shape[2]
+    factors = factors[:, np.minimum(np.arange(horizon), factors.shape[1] - 1)]
+    centre = quantiles[:, median : median + 1, :]
+    return np.sort(centre + factors[None] * (quantiles - centre), axis=1)
+
+
+def calibrate(parts, median, shrink, baseline_only=False, levels=None):
+    """Conformal scores, correction weight and quantile spreads from the held-out windows of every series.
 
     Parameters
     ----------
@@ -195,12 +298,16 @@ def calibrate(parts, median, shrink, baseline_only=False):
         With ``shrink``: the weight is 0 at every step whatever the windows say
         (the history holds no evidence of a correction worth learning, see
         :mod:`rnnforecast.forecasting.predictability`).
+    levels : ndarray of shape (n_quantiles,) or None, default=None
+        Quantile levels: conformalise the spread of the shrunk quantile
+        forecasts (:func:`spread_factors`); None leaves it as the heads give it.
 
     Returns
     -------
-    scores : ndarray of shape (n_windows, horizon)
-        Absolute errors of the (shrunk) median over each window's scale.
-    weight : ndarray of shape (horizon,) or None
+    calibration : Calibration
+        ``scores`` (n_windows, horizon): absolute errors of the (shrunk) median
+        over each window's scale; ``weight`` (horizon,) or None; ``spreads``
+        (n_quantiles, horizon) or None.
     """
     weight = None
     if shrink:
@@ -213,4 +320,12 @@ def calibrate(parts, median, shrink, baseline_only=False):
             weight = choose_correction_weight(correction, target, np.concatenate([p.blocks for p in parts]))
         parts = [p._replace(quantiles=shrink_quantiles(p.quantiles, p.naive, weight, median)) for p in parts]
     scores = np.concatenate([np.abs(p.actual - p.quantiles[:, median]) / p.scales[:, None] for p in parts])
-    return scores, weight
+    spreads = None
+    if levels is not None:
+        spreads = spread_factors(
+            np.concatenate([p.quantiles for p in parts]),
+            np.concatenate([p.actual for p in parts]),
+            np.concatenate([p.scales for p in parts]),
+            levels,
+        )
+    return Calibration(scores, weight, spreads)

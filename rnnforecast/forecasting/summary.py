@@ -26,6 +26,18 @@ def _shrinkage(model) -> str:
     return f"keeps {weight.mean():.0%} of the network's correction on average (per step {low:.2f}-{high:.2f})"
 
 
+def _spread(model) -> str:
+    """The intervals row's calibration part: how the held-out windows rescaled the outermost quantiles."""
+    spread = getattr(model, "quantile_spread_", None)
+    if spread is None:
+        return ""
+    outer = spread[0]
+    return (
+        f"; spread x{outer.mean():.2f}, per step {outer.min():.2f}-{outer.max():.2f}, "
+        f"to cover {len(model.conformal_scores_)} held-out windows"
+    )
+
+
 def _frequency(freq) -> str:
     return "integer steps" if freq is None else getattr(freq, "freqstr", str(freq))
 
@@ -79,7 +91,7 @@ class SummaryMixin:
             "epochs": _epoch_range([member.n_iter_ for member in _members(self)], self.max_iter),
             "best loss": f"{best:.4g} ({'validation' if self.early_stopping else 'training'}, pinball, normalised)",
             "intervals": f"{self.resolve_interval_method()}" + (
-                f" (quantile heads {self.quantiles_[0]:g}-{self.quantiles_[-1]:g})"
+                f" (quantile heads {self.quantiles_[0]:g}-{self.quantiles_[-1]:g}{_spread(self)})"
                 if self.strategy == "direct" else ""
             ),
             "shrinkage": _shrinkage(self),

@@ -124,6 +124,11 @@ class UncertaintyMixin:
     ) -> pd.DataFrame:  # fmt: skip
         """Quantile forecasts from the jointly trained quantile heads.
 
+        With early stopping, a direct model's quantiles are conformalised on
+        the held-out windows: each one's distance from the median is multiplied
+        by the factor (``quantile_spread_``) that makes the held-out values
+        fall inside at the nominal rate, after shrinkage.
+
         Parameters
         ----------
         horizon : int or None, default=None
@@ -179,7 +184,8 @@ class UncertaintyMixin:
             absolute errors on the held-out windows, per step (scaled by each
             window's normalisation); ``"quantile"`` uses the quantile heads at
             ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (coverages the trained
-            levels reach). A recursive model's conformal intervals cover any horizon:
+            levels reach), their spread conformalised on the held-out windows
+            (see :meth:`predict_quantiles`). A recursive model's conformal intervals cover any horizon:
             past the steps its held-out windows calibrate they widen like a random
             walk's errors (:func:`extend_width`).
         y : pandas Series or DataFrame, or None, default=None
