@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import CELLS, initial_state, random_network
 
+from rnnforecast.kernels.cpu_gru import SPLIT_HIDDEN
 from rnnforecast.nn.network import RecurrentNetwork
 
 EPS = 1e-6
@@ -87,3 +88,23 @@ def test_gradients_with_dropout_match_central_differences(cell):
     grad = np.zeros_like(params)
     network.backward(params, weights, grad)
     np.testing.assert_allclose(grad, _numeric(loss, params), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("need_input_grad", [False, True])
+def test_gru_split_gemms_match_central_differences(need_input_grad):
+    """A GRU of SPLIT_HIDDEN units skips the zero blocks of its packed weights: every gradient still checks out."""
+    rng = np.random.default_rng(17)
+    layout, params = random_network("gru", 2, SPLIT_HIDDEN, 1, 1, rng)
+    x = rng.standard_normal((3, 3, 2))
+    state = initial_state("gru", layout, 3, rng)
+    network = RecurrentNetwork(layout, exact=True, max_chunk_width=2)
+    if need_input_grad:
+        _check_against_central_differences(network, params, x, state, rng)
+        return
+    weights = rng.standard_normal(network.forward(params, x, state).shape)
+    grad = np.zeros_like(params)
+    assert network.backward(params, weights, grad) is None  # the x rows of dS are skipped: weights only
+    numeric = _numeric(lambda: _loss(network, params, x, state, weights), params)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+    views = layout.views(grad)
+    assert np.abs(views["bias_ih_l0"]).min() > 0 and np.abs(views["bias_hh_l0"]).min() > 0  # b_in and b_hn too

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import initial_state, random_network
 
+from rnnforecast.kernels.cpu_gru import SPLIT_HIDDEN
 from rnnforecast.nn.network import RecurrentNetwork
 
 torch = pytest.importorskip("torch")
@@ -32,16 +33,20 @@ def _load(module, head, views):
         head.bias.copy_(torch.from_numpy(views["head.bias"]))
 
 
-@pytest.mark.parametrize("cell, nonlinearity", [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")])
+@pytest.mark.parametrize(
+    "cell, nonlinearity, hidden",
+    # A GRU of SPLIT_HIDDEN units or more runs the GEMMs that skip the zero blocks of its packed weights.
+    [("lstm", "tanh", 7), ("gru", "tanh", 7), ("gru", "tanh", SPLIT_HIDDEN), ("rnn", "tanh", 7), ("rnn", "relu", 7)],
+)
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("return_sequences", [False, True])
-def test_matches_torch_nn(cell, nonlinearity, num_layers, return_sequences):
+def test_matches_torch_nn(cell, nonlinearity, hidden, num_layers, return_sequences):
     rng = np.random.default_rng(40 + num_layers)
-    layout, params = random_network(cell, 3, 7, num_layers, 2, rng)
+    layout, params = random_network(cell, 3, hidden, num_layers, 2, rng)
     x = rng.standard_normal((9, 6, 3))
     state = initial_state(cell, layout, 9, rng)
     module = _torch_module(cell, layout, nonlinearity)
-    head = torch.nn.Linear(7, 2, dtype=torch.float64)
+    head = torch.nn.Linear(hidden, 2, dtype=torch.float64)
     _load(module, head, layout.views(params))
 
     network = RecurrentNetwork(layout, nonlinearity=nonlinearity, exact=True, return_sequences=return_sequences)
