@@ -29,7 +29,9 @@ shape ``(R, K)``: the input projection, the recurrent product and the bias in
 one call. For RNN and LSTM cells ``R = G*H`` and ``b = b_ih + b_hh``. A GRU needs
 ``W_hn h + b_hn`` apart from ``W_in x + b_in`` (the reset gate multiplies only
 the former), so its ``W`` has four blocks ``r, z, n_x, n_h`` (``R = 4H``) with
-zeros where ``n_x`` would see ``h`` and ``n_h`` would see ``x``.
+zeros where ``n_x`` would see ``h`` and ``n_h`` would see ``x``. The CPU GRU
+kernel skips those zero blocks (three GEMMs per step instead of one); the CUDA
+kernels multiply the whole matrix.
 
 Backward is two GEMMs per step: ``dS_t = W^T dG_t`` (gradients of ``x_t`` and
 ``h_{t-1}``) and ``dW += dG_t S_t^T``.
