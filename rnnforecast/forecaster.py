@@ -689,8 +689,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             x, bases, scales = store.windows(series, origins)
             output = self._ensemble_predict(x, (len(origins), n_quantiles, spec.n_ahead))[:, :, :horizon]
             forecasts = output * scales[:, None, None] + bases[:, None, :horizon]
-            spread, median = getattr(self, "quantile_spread_", None), int(np.searchsorted(self.quantiles_, 0.5))
-            return self.floor(spread_quantiles(self._shrink(forecasts, raw), spread, median)), scales
+            return self.floor(self._calibrated(forecasts, raw)), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
         median = int(np.searchsorted(self.quantiles_, 0.5))
@@ -702,7 +701,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
             window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
-        return self.floor(self._shrink(forecasts, raw)), first_scales
+        return self.floor(self._calibrated(forecasts, raw)), first_scales
 
     def _ensemble_predict(self, x, shape):
         """Sorted normalised quantile outputs of windows ``x``, ``shape = (W, Q, ...)``: the members' median.
@@ -730,10 +729,11 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         bounds = np.cumsum(counts)[:-1]
         return list(zip(np.split(quantiles, bounds), np.split(scales, bounds), strict=True))
 
-    def _shrink(self, forecasts, raw):
-        """Quantile forecasts (W, Q, horizon) of windows ``raw`` after the validated shrinkage (if any)."""
+    def _calibrated(self, forecasts, raw):
+        """Quantile forecasts (W, Q, horizon) of windows ``raw`` after the validated shrinkage and spread (if any)."""
         weight, median = getattr(self, "correction_weight_", None), int(np.searchsorted(self.quantiles_, 0.5))
-        return shrink_forecasts(forecasts, raw, weight, self.season_length_, median)
+        shrunk = shrink_forecasts(forecasts, raw, weight, self.season_length_, median)
+        return spread_quantiles(shrunk, getattr(self, "quantile_spread_", None), median)
 
     def floor(self, values: np.ndarray) -> np.ndarray:
         """``values`` floored at 0 when the target is non-negative (``nonnegative_``), else unchanged.
