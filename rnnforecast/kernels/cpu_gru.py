@@ -217,7 +217,8 @@ def gru_backward(
         Workspace: gradient of one step's ``S_t``.
     weight_parts : ndarray (C, 4H, I + H + 1)
         Output: per-chunk gradient of the packed weights (summed afterwards by
-        ``_recurrent.finish_gradients``).
+        ``_recurrent.finish_gradients``); the zero blocks of ``packed`` are left
+        as they are (zeros from allocation) and never read.
     dx : ndarray (C, T, I, B)
         Output: gradient with respect to ``x`` when ``need_dx``.
     dh0 : ndarray (C, H, B)
