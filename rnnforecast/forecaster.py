@@ -26,6 +26,7 @@ from .forecasting.features import (
     series_scale,
 )
 from .forecasting.gather import PanelStore, training_rows, window_index
+from .forecasting.linear import MAX_LINEAR_WINDOWS, fit_linear, linear_correction
 from .forecasting.local import fit_local, forecast_local
 from .forecasting.panel import MISSING_POLICIES, future_index, to_panel
 from .forecasting.predictability import fold_gains, predictable
@@ -142,13 +143,18 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         held-out (most recent) windows, per forecast step. In backtests on the
         bundled series the heads' 90 % intervals covered 87-94 % of held-out
         points; conformal ones 86-96 % (over-covering traffic).
-    shrinkage : {"auto"} or None, default="auto"
+    shrinkage : {"auto", "network"} or None, default="auto"
         ``"auto"``: after training, keep of the network's correction to the
         seasonal-naive baseline only what the held-out (most recent) windows
         support, per forecast step (``correction_weight_``; see
         :mod:`rnnforecast.forecasting.shrinkage`): where the network does not beat
         the baseline clearly, the forecast is the seasonal-naive one (on a random
-        walk, the random walk). The correction is also dropped when a linear
+        walk, the random walk). Beside the network, a ridge regression of the
+        same correction on the same window (``linear_coef_``, fitted on the
+        training windows; :mod:`rnnforecast.forecasting.linear`) is weighed on
+        the same held-out windows (``linear_weight_``), so that what is linear
+        in the window is forecast without the network's seed noise;
+        ``"network"`` weighs the network's correction alone. The corrections are also dropped when a linear
         correction of the baseline fails to beat it over the whole training
         history (``predictability_``; see
         :mod:`rnnforecast.forecasting.predictability`): a price series whose recent
@@ -276,6 +282,15 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         Share of the network's correction kept at each forecast step (0: the
         seasonal-naive forecast, 1: the network's), chosen on the held-out
         windows with ``shrinkage="auto"``; None without shrinkage.
+    linear_coef_ : ndarray of shape (n_steps + 1, horizon) or None
+        With ``shrinkage="auto"``: the ridge coefficients of the linear
+        correction (the window relative to its last value, in units of its
+        scale, and a constant -> the deviation of each step from the
+        seasonal-naive base, in the same units). None otherwise.
+    linear_weight_ : ndarray of shape (horizon,) or None
+        Share of the linear correction added at each forecast step, chosen on
+        the held-out windows together with ``correction_weight_``. None
+        without it.
     quantile_spread_ : ndarray of shape (n_quantiles, horizon) or None
         Factor on each quantile forecast's distance from the median, per step,
         that makes the intervals cover their level on the held-out windows
@@ -317,7 +332,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         "scope": [StrOptions({"global", "local"})],
         "quantiles": ["array-like", None],
         "interval_method": [StrOptions({"conformal", "quantile"})],
-        "shrinkage": [StrOptions({"auto"}), None],
+        "shrinkage": [StrOptions({"auto", "network"}), None],
         "nonnegative": [StrOptions({"auto"}), "boolean"],
         "normalize": [StrOptions(set(NORMALIZATIONS))],
         "season_length": [Interval(Integral, 1, None, closed="left"), None],
@@ -567,9 +582,12 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         self.n_iter_ = self.model_.n_iter_
 
         self.conformal_scores_ = self.correction_weight_ = self.predictability_ = self.quantile_spread_ = None
+        self.linear_coef_ = self.linear_weight_ = None
         if self.early_stopping:
+            if self.shrinkage == "auto":
+                self.linear_coef_ = self._fit_linear(state)
             calibration = self._calibrate(state.store, *held_out_windows(state))
-            self.conformal_scores_, self.correction_weight_, self.quantile_spread_ = calibration
+            self.conformal_scores_, self.correction_weight_, self.quantile_spread_, self.linear_weight_ = calibration
         # Keep only what predict needs: the last window of each series (not the training data).
         last = slice(-self.n_steps_, None)
         self._tails = [
@@ -577,6 +595,23 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             for v, e, index in zip(values, exogs, indexes, strict=True)
         ]
         return self
+
+    def _fit_linear(self, state):
+        """The linear correction of the base (:mod:`~rnnforecast.forecasting.linear`) on the training windows.
+
+        At most :data:`~rnnforecast.forecasting.linear.MAX_LINEAR_WINDOWS`
+        windows, evenly spaced, with all ``horizon`` steps observed; the
+        held-out windows are left out, so that they judge it as they judge the
+        network.
+        """
+        store, horizon = state.store, self.horizon
+        chosen = evenly_spaced(state.n_train, MAX_LINEAR_WINDOWS)
+        series_of, origins = state.series_of[chosen].astype(np.intp), state.origins[chosen].astype(np.intp)
+        keep = origins + horizon < store.lengths[series_of]
+        series_of, origins = series_of[keep], origins[keep]
+        raw = store.past(series_of, origins)
+        naive = seasonal_naive_windows(raw, horizon, self.season_length_)
+        return fit_linear(raw, naive, store.ahead(series_of, origins, horizon), store.scales(series_of, origins))
 
     def _calibrate(self, store, series_of, origins):
         """Held-out evidence: a :class:`~rnnforecast.forecasting.shrinkage.Calibration`.
@@ -590,7 +625,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         order = np.lexsort((origins, series_of))  # series by series, each in time order
         series_of, origins = series_of[order].astype(np.intp), origins[order]
         keep = origins + horizon < store.lengths[series_of]
-        weight = np.zeros(horizon) if self.shrinkage == "auto" else None
+        weight = np.zeros(horizon) if self.shrinkage is not None else None
         if weight is not None:
             values = [store.values[o : o + n] for o, n in zip(store.offsets, store.lengths, strict=True)]
             self.predictability_ = fold_gains(values, self.n_steps_, horizon, self.season_length_)
@@ -598,15 +633,19 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             return Calibration(None, weight, None)
         series_of, origins = series_of[keep], origins[keep]
         median = int(np.searchsorted(self.quantiles_, 0.5))
-        self.correction_weight_ = self.quantile_spread_ = None  # the network's forecasts, as the heads give them
+        # The network's forecasts, as the heads give them.
+        self.correction_weight_ = self.quantile_spread_ = self.linear_weight_ = None
         quantiles, scales = self._quantile_forecasts(store, series_of, origins, horizon)
-        naive = seasonal_naive_windows(store.past(series_of, origins), horizon, self.season_length_)
+        raw = store.past(series_of, origins)
+        naive = seasonal_naive_windows(raw, horizon, self.season_length_)
+        linear = None if self.linear_coef_ is None else linear_correction(self.linear_coef_, raw, scales, horizon)
         held_out = HeldOut(
             quantiles,
             scales,
             naive,
             store.ahead(series_of, origins, horizon),
             series_of * (1 << 40) + origins // horizon,
+            linear,
         )
         shrink = weight is not None
         return calibrate(
@@ -689,7 +728,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             x, bases, scales = store.windows(series, origins)
             output = self._ensemble_predict(x, (len(origins), n_quantiles, spec.n_ahead))[:, :, :horizon]
             forecasts = output * scales[:, None, None] + bases[:, None, :horizon]
-            return self.floor(self._calibrated(forecasts, raw)), scales
+            return self.floor(self._calibrated(forecasts, raw, scales)), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
         median = int(np.searchsorted(self.quantiles_, 0.5))
@@ -701,7 +740,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
             window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
-        return self.floor(self._calibrated(forecasts, raw)), first_scales
+        return self.floor(self._calibrated(forecasts, raw, first_scales)), first_scales
 
     def _ensemble_predict(self, x, shape):
         """Sorted normalised quantile outputs of windows ``x``, ``shape = (W, Q, ...)``: the members' median.
@@ -729,10 +768,17 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         bounds = np.cumsum(counts)[:-1]
         return list(zip(np.split(quantiles, bounds), np.split(scales, bounds), strict=True))
 
-    def _calibrated(self, forecasts, raw):
-        """Quantile forecasts (W, Q, horizon) of windows ``raw`` after the validated shrinkage and spread (if any)."""
+    def _calibrated(self, forecasts, raw, scales):
+        """Quantile forecasts (W, Q, horizon) of windows ``raw`` (scales ``scales``) after the validated shrinkage,
+        the weighted linear correction and the spread (each where the fit chose one)."""
         weight, median = getattr(self, "correction_weight_", None), int(np.searchsorted(self.quantiles_, 0.5))
-        shrunk = shrink_forecasts(forecasts, raw, weight, self.season_length_, median)
+        offset = None
+        linear_weight, coef = getattr(self, "linear_weight_", None), getattr(self, "linear_coef_", None)
+        if weight is not None and linear_weight is not None and coef is not None and linear_weight.any():
+            horizon = forecasts.shape[2]
+            steps = np.minimum(np.arange(horizon), len(linear_weight) - 1)
+            offset = linear_weight[steps] * linear_correction(coef, raw, scales, horizon)
+        shrunk = shrink_forecasts(forecasts, raw, weight, self.season_length_, median, offset)
         return spread_quantiles(shrunk, getattr(self, "quantile_spread_", None), median)
 
     def floor(self, values: np.ndarray) -> np.ndarray:

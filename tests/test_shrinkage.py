@@ -68,12 +68,18 @@ def test_a_random_walk_is_forecast_by_the_random_walk():
     assert not np.allclose(unshrunk.predict().to_numpy(), y.iloc[-1])
 
 
-def test_a_learnable_signal_keeps_the_network():
+@pytest.mark.parametrize("shrinkage", ["network", "auto"])
+def test_a_learnable_signal_keeps_a_correction(shrinkage):
     rng = np.random.default_rng(0)
-    # A 5-step cycle under a last-value base (season_length=1): the base is poor at steps 1-3, the network is not.
+    # A 5-step cycle under a last-value base (season_length=1): the base is poor at steps 1-3, the network is not;
+    # the cycle is linear in the window, so with shrinkage="auto" the linear correction may carry it instead.
     y = _series(10 + 2 * np.sin(np.arange(900) * 2 * np.pi / 5) + 0.2 * rng.normal(size=900))
-    model = RNNForecaster(horizon=3, season_length=1, **FAST).fit(y)
-    assert model.correction_weight_.min() >= 0.7
+    model = RNNForecaster(horizon=3, season_length=1, shrinkage=shrinkage, **FAST).fit(y)
+    kept = model.correction_weight_ + (0 if model.linear_weight_ is None else model.linear_weight_)
+    assert kept.min() >= 0.7
+    if shrinkage == "network":
+        assert model.linear_weight_ is None and model.linear_coef_ is None
+        assert model.correction_weight_.min() >= 0.7
     result = backtest(model, y, n_windows=10, refit=False).summary()
     assert result.loc["rnn", "mae"] < 0.6 * result.loc["seasonal_naive", "mae"]
 

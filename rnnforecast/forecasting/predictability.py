@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .linear import RIDGE, ridge_coefficients
 from .shrinkage import EVIDENCE, seasonal_naive_windows
 
 __all__ = ["N_FOLDS", "MAX_WINDOWS", "RIDGE", "fold_gains", "predictable"]
@@ -41,8 +42,6 @@ __all__ = ["N_FOLDS", "MAX_WINDOWS", "RIDGE", "fold_gains", "predictable"]
 N_FOLDS = 5
 #: Windows used at most (over all series), evenly spaced in time: bounds the cost on long panels.
 MAX_WINDOWS = 6000
-#: Ridge penalty per training window (features are in units of the mean absolute change).
-RIDGE = 0.01
 
 
 def _series_windows(values, n_steps, horizon, season_length, n_windows):
@@ -121,11 +120,8 @@ def fold_gains(values, n_steps, horizon, season_length):
         a, b = np.concatenate(train_x), np.concatenate(train_y)
         if len(a) < N_FOLDS:  # the held-out period and its margins cover (nearly) the whole history
             return np.empty(0)
-        penalty = RIDGE * len(a) * np.eye(a.shape[1])
-        penalty[-1, -1] = 0.0  # the intercept (a drift) is not penalised
-        try:
-            coef = np.linalg.solve(a.T @ a + penalty, a.T @ b)
-        except np.linalg.LinAlgError:
+        coef = ridge_coefficients(a, b, RIDGE)
+        if coef is None:
             return np.empty(0)
         x, y = np.concatenate(test_x), np.concatenate(test_y)
         base_errors[fold] = np.abs(y).sum()

@@ -24,13 +24,14 @@ per step zeroed single steps at random (daily weather 6.5 % worse).
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
-    "WEIGHT_GRID", "EVIDENCE", "HeldOut", "Calibration", "calibrate", "choose_correction_weight",
+    "WEIGHT_GRID", "EVIDENCE", "HeldOut", "Calibration", "calibrate", "choose_correction_weight", "choose_weights",
     "spread_factors", "spread_quantiles", "seasonal_naive_windows", "shrink_forecasts", "shrink_quantiles",
 ]  # fmt: skip
 
@@ -96,30 +97,70 @@ def choose_correction_weight(correction, target, blocks):
     >>> float(choose_correction_weight(signal, noise, blocks)[0])  # a correction that is noise
     0.0
     """
-    correction = np.asarray(correction, dtype=np.float64)
+    return choose_weights(np.asarray(correction)[None], target, blocks)[0]
+
+
+def choose_weights(corrections, target, blocks):
+    """Per forecast step, the weight of each expert's correction that held-out windows support.
+
+    ``forecast_k = naive_k + sum_e weights[e, k] * corrections[e, :, k]``: for
+    each step, the combination of weights on :data:`WEIGHT_GRID` (each expert's
+    from 0 to 1) with the lowest held-out absolute error. The weights are kept
+    only if, pooled over the steps, they beat the baseline (every weight 0) by
+    more than :data:`EVIDENCE` standard errors over the blocks.
+
+    Parameters
+    ----------
+    corrections : ndarray of shape (n_experts, n_windows, horizon)
+        Each expert's forecast minus the seasonal-naive one, in each window's scale units.
+    target : ndarray of shape (n_windows, horizon)
+        Actual value minus the seasonal-naive forecast, in the same units.
+    blocks : ndarray of shape (n_windows,)
+        Block of each window (windows of one block have overlapping targets).
+
+    Returns
+    -------
+    weights : ndarray of shape (n_experts, horizon)
+        0 everywhere where the evidence is too weak or fewer than two blocks give it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> signal, noise = rng.normal(size=(2, 400, 1))
+    >>> weights = choose_weights(np.stack([noise, signal]), signal, np.arange(400))  # the second expert is right
+    >>> weights.ravel().tolist()
+    [0.0, 1.0]
+    """
+    corrections = np.asarray(corrections, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
-    n_windows, horizon = correction.shape
-    weight = np.zeros(horizon)
+    n_experts, n_windows, horizon = corrections.shape
+    weights = np.zeros((n_experts, horizon))
     _, block_of = np.unique(blocks, return_inverse=True)
     if n_windows == 0 or block_of.max() < 1:
-        return weight
-    usable = np.isfinite(correction) & np.isfinite(target)
-    correction, target = np.where(usable, correction, 0.0), np.where(usable, target, 0.0)
-    errors = np.abs(target[:, :, None] - WEIGHT_GRID[None, None, :] * correction[:, :, None])  # (W, H, G)
-    best = np.argmin(errors.sum(axis=0), axis=1)  # per step, the weight with the least held-out error
+        return weights
+    usable = np.isfinite(corrections).all(axis=0) & np.isfinite(target)
+    corrections, target = np.where(usable, corrections, 0.0), np.where(usable, target, 0.0)
+    grid = np.array(list(itertools.product(WEIGHT_GRID, repeat=n_experts)))  # (G, E); row 0 is all zeros
+    gain = np.zeros(n_windows)
+    best = np.zeros((n_experts, horizon))
+    for k in range(horizon):  # one step at a time: (W, G) errors, not (W, H, G)
+        errors = np.abs(target[:, k : k + 1] - corrections[:, :, k].T @ grid.T)
+        choice = int(np.argmin(errors.sum(axis=0)))  # the combination with the least held-out error
+        best[:, k] = grid[choice]
+        gain += errors[:, 0] - errors[:, choice]
     # Evidence, pooled over the steps: how much the best weights beat the baseline, block by block.
-    gain = (errors[:, :, 0] - errors[:, np.arange(horizon), best]).sum(axis=1)
     counts = np.bincount(block_of, weights=usable.sum(axis=1))
     block_means = np.bincount(block_of, weights=gain)[counts > 0] / counts[counts > 0]
     if len(block_means) < 2:
-        return weight
+        return weights
     standard_error = block_means.std(ddof=1) / np.sqrt(len(block_means))
     if block_means.mean() > EVIDENCE * standard_error:
-        weight = WEIGHT_GRID[best]
-    return weight
+        weights = best
+    return weights
 
 
-def shrink_quantiles(quantiles, naive, weight, median):
+def shrink_quantiles(quantiles, naive, weight, median, offset=None):
     """Move every quantile forecast by the shrinkage of its median.
 
     Parameters
@@ -132,18 +173,23 @@ def shrink_quantiles(quantiles, naive, weight, median):
         Share of the correction kept per step.
     median : int
         Position of the median among the quantiles.
+    offset : ndarray of shape (n_windows, horizon) or None, default=None
+        A further correction added to the median in data units (the weighted
+        linear correction, :mod:`rnnforecast.forecasting.linear`).
 
     Returns
     -------
     shrunk : ndarray of shape (n_windows, n_quantiles, horizon)
-        ``quantiles - (1 - weight) * (median forecast - naive)``: the median becomes
-        ``naive + weight * (median - naive)`` and the spread around it is kept.
+        ``quantiles - (1 - weight) * (median forecast - naive) + offset``: the median becomes
+        ``naive + weight * (median - naive) + offset`` and the spread around it is kept.
     """
     shift = (1.0 - weight)[None, :] * (quantiles[:, median, :] - naive)
+    if offset is not None:
+        shift = shift - offset
     return quantiles - shift[:, None, :]
 
 
-def shrink_forecasts(forecasts, windows, weight, season_length, median):
+def shrink_forecasts(forecasts, windows, weight, season_length, median, offset=None):
     """Quantile forecasts from ``windows`` after shrinkage by ``weight`` (None: unchanged).
 
     Parameters
@@ -159,6 +205,8 @@ def shrink_forecasts(forecasts, windows, weight, season_length, median):
         Season of the seasonal-naive base.
     median : int
         Position of the median among the quantiles.
+    offset : ndarray of shape (n_windows, horizon) or None, default=None
+        Added to every quantile after the shrinkage (see :func:`shrink_quantiles`).
 
     Returns
     -------
@@ -168,7 +216,8 @@ def shrink_forecasts(forecasts, windows, weight, season_length, median):
         return forecasts
     horizon = forecasts.shape[2]
     weight = weight[np.minimum(np.arange(horizon), len(weight) - 1)]
-    return shrink_quantiles(forecasts, seasonal_naive_windows(windows, horizon, season_length), weight, median)
+    naive = seasonal_naive_windows(windows, horizon, season_length)
+    return shrink_quantiles(forecasts, naive, weight, median, offset)
 
 
 class HeldOut(NamedTuple):
@@ -179,6 +228,7 @@ class HeldOut(NamedTuple):
     naive: np.ndarray  # (W, horizon) seasonal-naive forecasts
     actual: np.ndarray  # (W, horizon) observed values
     blocks: np.ndarray  # (W,) block of each window (overlapping targets share one)
+    linear: np.ndarray | None = None  # (W, horizon) the linear correction in data units, or None
 
 
 class Calibration(NamedTuple):
@@ -187,6 +237,7 @@ class Calibration(NamedTuple):
     scores: np.ndarray  # (W, horizon) absolute errors of the (shrunk) median over each window's scale
     weight: np.ndarray | None  # (horizon,) share of the correction kept per step, or None
     spreads: np.ndarray | None  # (Q, horizon) factor on each quantile's distance from the median, or None
+    linear_weight: np.ndarray | None = None  # (horizon,) share of the linear correction added per step, or None
 
 
 def spread_factors(quantiles, actual, scales, levels):
@@ -293,9 +344,10 @@ def calibrate(parts, median, shrink, baseline_only=False, levels=None):
     median : int
         Position of the median among the quantiles.
     shrink : bool
-        Choose the correction weight (:func:`choose_correction_weight`); otherwise None.
+        Choose the correction weights (:func:`choose_weights`): the network's, and
+        the linear correction's where every part has one; otherwise both are None.
     baseline_only : bool, default=False
-        With ``shrink``: the weight is 0 at every step whatever the windows say
+        With ``shrink``: the weights are 0 at every step whatever the windows say
         (the history holds no evidence of a correction worth learning, see
         :mod:`rnnforecast.forecasting.predictability`).
     levels : ndarray of shape (n_quantiles,) or None, default=None
@@ -307,18 +359,29 @@ def calibrate(parts, median, shrink, baseline_only=False, levels=None):
     calibration : Calibration
         ``scores`` (n_windows, horizon): absolute errors of the (shrunk) median
         over each window's scale; ``weight`` (horizon,) or None; ``spreads``
-        (n_quantiles, horizon) or None.
+        (n_quantiles, horizon) or None; ``linear_weight`` (horizon,) or None.
     """
-    weight = None
+    weight = linear_weight = None
     if shrink:
         scale = [p.scales[:, None] for p in parts]
-        correction = np.concatenate([(p.quantiles[:, median] - p.naive) / s for p, s in zip(parts, scale, strict=True)])
+        experts = [np.concatenate([(p.quantiles[:, median] - p.naive) / s for p, s in zip(parts, scale, strict=True)])]
+        if all(p.linear is not None for p in parts):
+            experts.append(np.concatenate([p.linear / s for p, s in zip(parts, scale, strict=True)]))
         target = np.concatenate([(p.actual - p.naive) / s for p, s in zip(parts, scale, strict=True)])
         if baseline_only:
-            weight = np.zeros(correction.shape[1])
+            weights = np.zeros((len(experts), target.shape[1]))
         else:
-            weight = choose_correction_weight(correction, target, np.concatenate([p.blocks for p in parts]))
-        parts = [p._replace(quantiles=shrink_quantiles(p.quantiles, p.naive, weight, median)) for p in parts]
+            weights = choose_weights(np.stack(experts), target, np.concatenate([p.blocks for p in parts]))
+        weight = weights[0]
+        linear_weight = weights[1] if len(experts) > 1 else None
+        parts = [
+            p._replace(
+                quantiles=shrink_quantiles(
+                    p.quantiles, p.naive, weight, median, None if linear_weight is None else linear_weight * p.linear
+                )
+            )
+            for p in parts
+        ]
     scores = np.concatenate([np.abs(p.actual - p.quantiles[:, median]) / p.scales[:, None] for p in parts])
     spreads = None
     if levels is not None:
@@ -328,4 +391,4 @@ def calibrate(parts, median, shrink, baseline_only=False, levels=None):
             np.concatenate([p.scales for p in parts]),
             levels,
         )
-    return Calibration(scores, weight, spreads)
+    return Calibration(scores, weight, spreads, linear_weight)

@@ -20,10 +20,15 @@ def _shrinkage(model) -> str:
             f"seasonal-naive forecast: over the history a linear correction gains {np.mean(gains):+.1%} on average "
             "(not clearly above 0)"
         )
-    if not weight.any():
-        return "seasonal-naive forecast: the held-out windows show no clear gain from the network"
-    low, high = weight.min(), weight.max()
-    return f"keeps {weight.mean():.0%} of the network's correction on average (per step {low:.2f}-{high:.2f})"
+    linear = getattr(model, "linear_weight_", None)
+    linear = np.zeros_like(weight) if linear is None else linear
+    if not weight.any() and not linear.any():
+        return "seasonal-naive forecast: the held-out windows show no clear gain from a correction"
+    parts = []
+    for share, what in ((weight, "the network's correction"), (linear, "the linear correction")):
+        if share.any():
+            parts.append(f"{share.mean():.0%} of {what} on average (per step {share.min():.2f}-{share.max():.2f})")
+    return "keeps " + " and ".join(parts)
 
 
 def _spread(model) -> str:
