@@ -386,8 +386,20 @@ def peer_rotation(peers_python, threads, quick, blocks, cells, min_total=0.3):
     return rows, versions
 
 
+def ceiling(row, mode, gemm_gflops):
+    """The largest ratio over the fastest peer that a kernel running at the machine's GEMM rate could reach.
+
+    The peer does at least the nominal GEMM arithmetic of the cell (:func:`training_flops`; a third of it
+    for prediction); a kernel doing the same arithmetic at ``gemm_gflops`` (a large square sgemm, which the
+    per-step products of a recurrence, a few dozen columns wide, never reach) takes
+    ``flops / gemm_gflops``. Below 1.5 the target needs less arithmetic than the peer does, not a faster kernel.
+    """
+    flops = training_flops(row["cell"], row) / (1 if mode == "train" else 3)
+    return row[f"{mode}_best_ms"] * 1e-3 * gemm_gflops * 1e9 / flops
+
+
 def peer_markdown(rows, versions, info, command, blocks, min_total=0.3):
-    """The table of ``peer_rotation`` rows against the fastest peer."""
+    """The table of ``peer_rotation`` rows against the fastest peer, with each row's :func:`ceiling`."""
     lines = [
         "# Kernels against the fastest peer (`benchmarks/bench_kernels.py --peers`)",
         "",
@@ -398,22 +410,28 @@ def peer_markdown(rows, versions, info, command, blocks, min_total=0.3):
         "over blocks of (fastest peer's time / ours), **bold at 1.5x and above** (the issue's target). "
         "Frameworks: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ". JAX: jitted "
         "`lax.scan` cell, jitted value-and-grad + Adam; Keras 3 on TensorFlow: `tf.function(jit_compile=True)` "
-        "forward and train step. Peephole rows time the peers' LSTM (no peer has a peephole cell).",
+        "forward and train step. Peephole rows time the peers' LSTM (no peer has a peephole cell). "
+        "Ceiling = the ratio a kernel doing the cell's nominal GEMM arithmetic at the machine's large-GEMM "
+        "rate would reach against that peer (`ceiling` in the script): where it is under 1.5, no kernel doing "
+        "the peer's arithmetic can reach the target.",
         "",
-        "| threads | cell | B T I H L | train ours (ms) | fastest peer (ms) | ratio | predict ours (ms) "
-        "| fastest peer (ms) | ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| threads | cell | B T I H L | train ours (ms) | fastest peer (ms) | ratio | ceiling | predict ours (ms) "
+        "| fastest peer (ms) | ratio | ceiling |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    rates = info.get("gemm_gflops_by_threads", {})
 
     def ratio(value):
         return f"**{value:.2f}**" if value >= 1.5 else f"{value:.2f}"
 
     for r in rows:
         shape = f"{r['batch']} {r['steps']} {r['inputs']} {r['hidden']} {r['layers']}"
+        rate = rates.get(r["threads"], info.get("gemm_gflops", float("nan")))
         lines.append(
             f"| {r['threads']} | {r['cell']} | {shape} | {r['train_ours_ms']:.3f} | {r['train_best']} "
-            f"{r['train_best_ms']:.3f} | {ratio(r['train_ratio'])} | {r['predict_ours_ms']:.3f} | "
-            f"{r['predict_best']} {r['predict_best_ms']:.3f} | {ratio(r['predict_ratio'])} |"
+            f"{r['train_best_ms']:.3f} | {ratio(r['train_ratio'])} | {ceiling(r, 'train', rate):.2f} | "
+            f"{r['predict_ours_ms']:.3f} | {r['predict_best']} {r['predict_best_ms']:.3f} | "
+            f"{ratio(r['predict_ratio'])} | {ceiling(r, 'predict', rate):.2f} |"
         )
     lines.append("")
     return "\n".join(lines)
@@ -542,6 +560,7 @@ def main(argv=None):
     if args.peers:
         info = machine_info()
         info["gemm_gflops"] = gemm_rate(1)
+        info["gemm_gflops_by_threads"] = {n: (info["gemm_gflops"] if n == 1 else gemm_rate(n)) for n in args.threads}
         rows, versions = [], {}
         for n_threads in args.threads:
             found, versions = peer_rotation(args.peers, n_threads, args.quick, args.blocks, args.cells)
