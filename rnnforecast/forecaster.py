@@ -611,7 +611,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         series_of, origins = series_of[keep], origins[keep]
         raw = store.past(series_of, origins)
         naive = seasonal_naive_windows(raw, horizon, self.season_length_)
-        return fit_linear(raw, naive, store.ahead(series_of, origins, horizon), store.scales(series_of, origins))
+        return fit_linear(raw, naive, store.ahead(series_of, origins, horizon), store.scales(series_of, origins, raw))
 
     def _calibrate(self, store, series_of, origins):
         """Held-out evidence: a :class:`~rnnforecast.forecasting.shrinkage.Calibration`.

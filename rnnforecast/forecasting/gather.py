@@ -100,10 +100,13 @@ class PanelStore:
         raw = past_values(self.values, flat, self.spec.n_steps) if raw is None else raw
         return cut_windows(raw, self.exog, self.calendar, flat, self.spec, self._window_stats(series))
 
-    def scales(self, series, origins) -> np.ndarray:
-        """Normalisation scales of the windows ending at ``origins`` of ``series``: ndarray (W,)."""
+    def scales(self, series, origins, raw=None) -> np.ndarray:
+        """Normalisation scales of the windows ending at ``origins`` of ``series``: ndarray (W,).
+
+        ``raw`` (W, n_steps), the windows' values when the caller already has them (:meth:`past`).
+        """
         series = np.asarray(series, dtype=np.intp)
-        raw = past_values(self.values, self._flat(series, origins), self.spec.n_steps)
+        raw = past_values(self.values, self._flat(series, origins), self.spec.n_steps) if raw is None else raw
         return window_normalization(raw, self.spec, self._window_stats(series))[2]
 
     def targets(self, series, origins):
