@@ -189,6 +189,16 @@ def test_fold_gains_find_persistent_anomalies_and_pool_series():
     assert not predictable(fold_gains(walks, 24, 5, 1))
 
 
+def test_predictable_needs_a_positive_mean_one_standard_error_clear_of_zero():
+    # A load-like history: a gain on most periods, a loss on the earliest ones (t = 1.7).
+    assert predictable(np.array([0.10, 0.30, -0.20, 0.35, 0.35]))
+    assert not predictable(np.array([0.10, -0.10, 0.05, -0.05, 0.02]))  # t = 0.3: no evidence either way
+    assert not predictable(np.array([-0.30, -0.10, -0.20, -0.25, -0.15]))  # consistently worse
+    rng = np.random.default_rng(7)
+    walks = [np.cumsum(rng.normal(size=1500)) for _ in range(20)]
+    assert not any(predictable(fold_gains([w], 60, 10, 1)) for w in walks)
+
+
 def test_fold_gains_skip_missing_values_and_short_series():
     rng = np.random.default_rng(6)
     values = np.cumsum(rng.normal(size=1000))

@@ -34,14 +34,16 @@ from __future__ import annotations
 import numpy as np
 
 from .linear import RIDGE, ridge_coefficients
-from .shrinkage import EVIDENCE, seasonal_naive_windows
+from .shrinkage import seasonal_naive_windows
 
-__all__ = ["N_FOLDS", "MAX_WINDOWS", "RIDGE", "fold_gains", "predictable"]
+__all__ = ["N_FOLDS", "MAX_WINDOWS", "GATE_EVIDENCE", "RIDGE", "fold_gains", "predictable"]
 
 #: Contiguous periods of the history the linear correction is tested on.
 N_FOLDS = 5
 #: Windows used at most (over all series), evenly spaced in time: bounds the cost on long panels.
 MAX_WINDOWS = 6000
+#: Standard errors by which the mean fold gain must exceed 0 for the history to admit a correction.
+GATE_EVIDENCE = 1.0
 
 
 def _series_windows(values, n_steps, horizon, season_length, n_windows):
@@ -132,7 +134,7 @@ def fold_gains(values, n_steps, horizon, season_length):
 
 
 def predictable(gains):
-    """Whether the fold gains show a correction worth learning: mean gain above EVIDENCE standard errors.
+    """Whether the fold gains show a correction worth learning: mean gain above GATE_EVIDENCE standard errors.
 
     Parameters
     ----------
@@ -148,4 +150,4 @@ def predictable(gains):
     if len(gains) < 2:
         return True
     standard_error = gains.std(ddof=1) / np.sqrt(len(gains))
-    return bool(gains.mean() > EVIDENCE * standard_error and gains.mean() > 0)
+    return bool(gains.mean() > GATE_EVIDENCE * standard_error and gains.mean() > 0)
