@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._persistence import PersistenceMixin
 from ._typing import ExogInput, SeriesInput
 from .forecasting import output as _output
-from .forecasting.calendar import calendar_features
+from .forecasting.calendar import calendar_features, long_cycles
 from .forecasting.columns import user_columns
 from .forecasting.ensemble import combine_members, member_seeds
 from .forecasting.features import (
@@ -282,11 +282,18 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         Share of the network's correction kept at each forecast step (0: the
         seasonal-naive forecast, 1: the network's), chosen on the held-out
         windows with ``shrinkage="auto"``; None without shrinkage.
-    linear_coef_ : ndarray of shape (n_steps + 1, horizon) or None
+    linear_coef_ : ndarray of shape (n_steps + len(linear_calendar_) + 1, horizon) or None
         With ``shrinkage="auto"``: the ridge coefficients of the linear
         correction (the window relative to its last value, in units of its
-        scale, and a constant -> the deviation of each step from the
-        seasonal-naive base, in the same units). None otherwise.
+        scale, the ``linear_calendar_`` features of the first forecast step
+        and a constant -> the deviation of each step from the seasonal-naive
+        base, in the same units). None otherwise.
+    linear_calendar_ : list of str
+        The calendar columns among the linear correction's regressors: those
+        whose cycle is longer than the season of the base
+        (:func:`~rnnforecast.forecasting.calendar.long_cycles`; the time of
+        the year and the day of the week under a daily series' last value,
+        none under last week's same half-hour). Empty without ``calendar``.
     linear_weight_ : ndarray of shape (horizon,) or None
         Share of the linear correction added at each forecast step, chosen on
         the held-out windows together with ``correction_weight_``. None
@@ -583,6 +590,7 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
 
         self.conformal_scores_ = self.correction_weight_ = self.predictability_ = self.quantile_spread_ = None
         self.linear_coef_ = self.linear_weight_ = None
+        self.linear_calendar_, self._linear_positions = [], np.zeros(0, dtype=np.intp)
         if self.early_stopping:
             if self.shrinkage == "auto":
                 self.linear_coef_ = self._fit_linear(state)
@@ -605,13 +613,22 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         network.
         """
         store, horizon = state.store, self.horizon
+        if self.calendar:
+            names = list(calendar_features(state.indexes[0][:1], self.freq_).columns)
+            self.linear_calendar_ = long_cycles(state.indexes[0], self.freq_, self.season_length_)
+            self._linear_positions = np.array([names.index(c) for c in self.linear_calendar_], dtype=np.intp)
         chosen = evenly_spaced(state.n_train, MAX_LINEAR_WINDOWS)
         series_of, origins = state.series_of[chosen].astype(np.intp), state.origins[chosen].astype(np.intp)
         keep = origins + horizon < store.lengths[series_of]
         series_of, origins = series_of[keep], origins[keep]
         raw = store.past(series_of, origins)
         naive = seasonal_naive_windows(raw, horizon, self.season_length_)
-        return fit_linear(raw, naive, store.ahead(series_of, origins, horizon), store.scales(series_of, origins, raw))
+        actual, scales = store.ahead(series_of, origins, horizon), store.scales(series_of, origins, raw)
+        return fit_linear(raw, naive, actual, scales, self._linear_calendar(store, series_of, origins))
+
+    def _linear_calendar(self, store, series, origins):
+        """The linear expert's calendar regressors (``linear_calendar_``) of windows of ``store``, or None."""
+        return store.calendar_after(series, origins, getattr(self, "_linear_positions", ()))
 
     def _calibrate(self, store, series_of, origins):
         """Held-out evidence: a :class:`~rnnforecast.forecasting.shrinkage.Calibration`.
@@ -638,7 +655,11 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         quantiles, scales = self._quantile_forecasts(store, series_of, origins, horizon)
         raw = store.past(series_of, origins)
         naive = seasonal_naive_windows(raw, horizon, self.season_length_)
-        linear = None if self.linear_coef_ is None else linear_correction(self.linear_coef_, raw, scales, horizon)
+        if self.linear_coef_ is None:
+            linear = None
+        else:
+            calendar = self._linear_calendar(store, series_of, origins)
+            linear = linear_correction(self.linear_coef_, raw, scales, horizon, calendar)
         held_out = HeldOut(
             quantiles,
             scales,
@@ -728,7 +749,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             x, bases, scales = store.windows(series, origins)
             output = self._ensemble_predict(x, (len(origins), n_quantiles, spec.n_ahead))[:, :, :horizon]
             forecasts = output * scales[:, None, None] + bases[:, None, :horizon]
-            return self.floor(self._calibrated(forecasts, raw, scales)), scales
+            calendar = self._linear_calendar(store, series, origins)
+            return self.floor(self._calibrated(forecasts, raw, scales, calendar)), scales
         # Recursive: forecast one step, append the median to each window, repeat.
         forecasts = np.empty((len(origins), n_quantiles, horizon))
         median = int(np.searchsorted(self.quantiles_, 0.5))
@@ -740,7 +762,8 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
             forecasts[:, :, step] = output * scales[:, None] + bases[:, :1]
             first_scales = scales if first_scales is None else first_scales
             window = np.column_stack([window[:, 1:], forecasts[:, median, step]])
-        return self.floor(self._calibrated(forecasts, raw, first_scales)), first_scales
+        calendar = self._linear_calendar(store, series, origins)
+        return self.floor(self._calibrated(forecasts, raw, first_scales, calendar)), first_scales
 
     def _ensemble_predict(self, x, shape):
         """Sorted normalised quantile outputs of windows ``x``, ``shape = (W, Q, ...)``: the members' median.
@@ -768,16 +791,17 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         bounds = np.cumsum(counts)[:-1]
         return list(zip(np.split(quantiles, bounds), np.split(scales, bounds), strict=True))
 
-    def _calibrated(self, forecasts, raw, scales):
-        """Quantile forecasts (W, Q, horizon) of windows ``raw`` (scales ``scales``) after the validated shrinkage,
-        the weighted linear correction and the spread (each where the fit chose one)."""
+    def _calibrated(self, forecasts, raw, scales, calendar=None):
+        """Quantile forecasts (W, Q, horizon) of windows ``raw`` (scales ``scales``, linear calendar regressors
+        ``calendar``) after the validated shrinkage, the weighted linear correction and the spread (each where the
+        fit chose one)."""
         weight, median = getattr(self, "correction_weight_", None), int(np.searchsorted(self.quantiles_, 0.5))
         offset = None
         linear_weight, coef = getattr(self, "linear_weight_", None), getattr(self, "linear_coef_", None)
         if weight is not None and linear_weight is not None and coef is not None and linear_weight.any():
             horizon = forecasts.shape[2]
             steps = np.minimum(np.arange(horizon), len(linear_weight) - 1)
-            offset = linear_weight[steps] * linear_correction(coef, raw, scales, horizon)
+            offset = linear_weight[steps] * linear_correction(coef, raw, scales, horizon, calendar)
         shrunk = shrink_forecasts(forecasts, raw, weight, self.season_length_, median, offset)
         return spread_quantiles(shrunk, getattr(self, "quantile_spread_", None), median)
 

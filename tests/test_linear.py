@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from rnnforecast import RNNForecaster
+from rnnforecast.forecasting.calendar import calendar_features, long_cycles
 from rnnforecast.forecasting.linear import fit_linear, linear_correction, window_features
 from rnnforecast.forecasting.shrinkage import choose_correction_weight, choose_weights, seasonal_naive_windows
 
@@ -71,7 +72,9 @@ def test_the_forecast_is_the_base_plus_both_weighted_corrections():
     rng = np.random.default_rng(3)
     y = _series(_anomalies(1500, rng))
     model = RNNForecaster(horizon=6, season_length=24, **FAST).fit(y)
-    assert model.linear_coef_.shape == (25, 6) and model.linear_weight_.shape == (6,)
+    # Under yesterday's same hour, the day of the week is the calendar cycle the base does not carry.
+    assert model.linear_calendar_ == ["weekday_sin", "weekday_cos", "weekend"]
+    assert model.linear_coef_.shape == (24 + 3 + 1, 6) and model.linear_weight_.shape == (6,)
     assert model.linear_weight_.any()  # a persistent anomaly: the linear correction earns weight
     assert "of the linear correction" in model.summary()["shrinkage"]
     forecast = model.predict().to_numpy()
@@ -79,9 +82,33 @@ def test_the_forecast_is_the_base_plus_both_weighted_corrections():
     raw = y.to_numpy()[None, -24:]
     naive = seasonal_naive_windows(raw, 6, 24)[0]
     scale = np.abs(np.diff(raw[0])).mean()
-    linear = linear_correction(model.linear_coef_, raw, np.array([scale]), 6)[0]
+    first_step = pd.date_range(y.index[-1], periods=2, freq="h")[1:]
+    calendar = calendar_features(first_step)[model.linear_calendar_].to_numpy()
+    linear = linear_correction(model.linear_coef_, raw, np.array([scale]), 6, calendar)[0]
     expected = naive + model.correction_weight_ * (network - naive) + model.linear_weight_ * linear
     np.testing.assert_allclose(forecast, expected, rtol=1e-6)
+
+
+def test_calendar_regressors_carry_the_annual_cycle_a_daily_last_value_misses():
+    # A daily series: an annual cycle under noise. The last value misses the cycle's drift over the horizon; a
+    # correction given the time of the year learns it. Under last week's same half-hour there is no such cycle.
+    rng = np.random.default_rng(8)
+    t = np.arange(3 * 365)
+    y = _series(10 * np.sin(2 * np.pi * t / 365.25) + 0.5 * rng.normal(size=len(t)), freq="D")
+    errors = {}
+    for calendar in (True, False):
+        model = RNNForecaster(
+            horizon=14, n_steps=28, season_length=1, hidden_size=4, max_iter=5, random_state=0, calendar=calendar
+        ).fit(y.iloc[:900])
+        expected = ["weekday_sin", "weekday_cos", "year_sin", "year_cos"] if calendar else []
+        assert model.linear_calendar_ == expected
+        assert model.linear_coef_.shape == (28 + len(expected) + 1, 14)
+        errors[calendar] = sum(
+            np.abs(model.predict(y=y.iloc[:origin]).to_numpy() - y.iloc[origin : origin + 14].to_numpy()).sum()
+            for origin in range(900, 1080, 30)
+        )
+    assert errors[True] < 0.9 * errors[False]
+    assert long_cycles(pd.date_range("2021-01-01", periods=4, freq="30min"), None, 336) == []
 
 
 def test_the_linear_correction_lowers_the_error_on_persistent_anomalies():
@@ -106,5 +133,5 @@ def test_a_random_walk_gets_no_linear_correction_and_recursive_models_use_it_too
     np.testing.assert_allclose(model.predict().to_numpy(), walk.iloc[-1], rtol=1e-12)
     y = _series(_anomalies(1500, rng))
     recursive = RNNForecaster(horizon=4, season_length=24, strategy="recursive", **FAST).fit(y)
-    assert recursive.linear_coef_.shape == (25, 4)
+    assert recursive.linear_coef_.shape == (24 + 3 + 1, 4)  # the window, the day of the week, a constant
     assert np.isfinite(recursive.predict(horizon=9).to_numpy()).all()  # past the fitted steps: no linear part

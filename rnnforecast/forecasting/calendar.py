@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["calendar_features"]
+__all__ = ["CYCLE_DAYS", "calendar_features", "long_cycles"]
 
 _DAY = pd.Timedelta(days=1)
+#: Length in days of the cycle each calendar column encodes (by its name's prefix).
+CYCLE_DAYS = {"hour": 1.0, "weekday": 7.0, "weekend": 7.0, "year": 365.25}
 
 
 def _cycle(name, position, period):
@@ -69,3 +71,43 @@ def _step(index: pd.DatetimeIndex, freq) -> pd.Timedelta:
     if len(index) >= 2:
         return pd.Timedelta(np.sort(np.diff(index.to_numpy()))[(len(index) - 1) // 2])
     return _DAY
+
+
+def long_cycles(index: pd.Index, freq, season_length: int) -> list[str]:
+    """The calendar columns of ``index`` whose cycle is longer than ``season_length`` steps.
+
+    A seasonal-naive forecast repeats the value one season ago, which shares the
+    phase of every cycle that fits in the season a whole number of times (the
+    hour of the day in last week's same half-hour); the longer cycles (the time
+    of the year under a daily series' last value, the day of the week under
+    yesterday's same hour) are what a correction of it can learn from a calendar.
+
+    Parameters
+    ----------
+    index : DatetimeIndex or RangeIndex
+        Time stamps of the series (integer indexes have no calendar).
+    freq : pandas offset or str, optional
+        Sampling frequency (default: ``index.freq`` or inferred).
+    season_length : int
+        Season of the seasonal-naive base, in steps.
+
+    Returns
+    -------
+    columns : list of str
+        Names among :func:`calendar_features`' columns, in its order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long_cycles(pd.date_range("2024-01-01", periods=3, freq="D"), None, 1)
+    ['weekday_sin', 'weekday_cos', 'year_sin', 'year_cos']
+    >>> long_cycles(pd.date_range("2024-01-01", periods=3, freq="h"), None, 24)
+    ['weekday_sin', 'weekday_cos', 'weekend']
+    >>> long_cycles(pd.date_range("2024-01-01", periods=3, freq="30min"), None, 336)
+    []
+    """
+    if not isinstance(index, pd.DatetimeIndex) or not len(index):
+        return []
+    season_days = season_length * (_step(index, freq) / _DAY)
+    columns = calendar_features(index[:1], freq if freq is not None else _step(index, None)).columns
+    return [c for c in columns if CYCLE_DAYS[c.split("_")[0]] > season_days]

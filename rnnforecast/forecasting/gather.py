@@ -89,6 +89,15 @@ class PanelStore:
         """The ``steps`` values after each origin: ndarray (W, steps)."""
         return self.values[self._flat(series, origins)[:, None] + np.arange(1, steps + 1)]
 
+    def calendar_after(self, series, origins, columns) -> np.ndarray | None:
+        """Calendar features ``columns`` (positions) of the first step after each origin: ndarray (W, len(columns)).
+
+        None when the store holds no calendar rows or no columns are asked for.
+        """
+        if self.calendar is None or not len(columns):
+            return None
+        return self.calendar[self._flat(series, origins) + 1][:, np.asarray(columns, dtype=np.intp)]
+
     def windows(self, series, origins, raw=None):
         """Inputs, bases and scales of the windows ending at ``origins`` of ``series`` (:func:`cut_windows`).
 

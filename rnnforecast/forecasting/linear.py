@@ -2,7 +2,8 @@
 
 The network forecasts a correction to the seasonal-naive base from the
 window it sees. A ridge regression of the same correction on the same window
-(relative to its last value, in units of its normalisation scale) is a much
+(relative to its last value, in units of its normalisation scale, with the
+calendar cycles longer than the season that the network sees too) is a much
 weaker model, but it has no seed, needs a few hundred windows rather than
 thousands, and captures what is linear in the window: the persistence of a
 weather anomaly, this week's level against last week's on a load curve. On
@@ -30,8 +31,8 @@ RIDGE = 0.01
 MAX_LINEAR_WINDOWS = 6000
 
 
-def window_features(raw, scales):
-    """Regressors of each window: its values relative to the last one, in scale units, and a constant 1.
+def window_features(raw, scales, calendar=None):
+    """Regressors of each window: its values relative to the last one, in scale units, calendar columns and a 1.
 
     Parameters
     ----------
@@ -39,20 +40,26 @@ def window_features(raw, scales):
         The observations before each origin.
     scales : ndarray of shape (n_windows,)
         Each window's normalisation scale (positive).
+    calendar : ndarray of shape (n_windows, n_calendar) or None, default=None
+        Calendar features of the first forecast step
+        (:func:`~rnnforecast.forecasting.calendar.long_cycles`); None for none.
 
     Returns
     -------
-    features : ndarray of shape (n_windows, n_steps + 1)
+    features : ndarray of shape (n_windows, n_steps + n_calendar + 1)
 
     Examples
     --------
     >>> import numpy as np
     >>> window_features(np.array([[1.0, 3.0, 5.0]]), np.array([2.0])).tolist()
     [[-2.0, -1.0, 0.0, 1.0]]
+    >>> window_features(np.array([[1.0, 3.0, 5.0]]), np.array([2.0]), np.array([[0.5]])).tolist()
+    [[-2.0, -1.0, 0.0, 0.5, 1.0]]
     """
     raw = np.asarray(raw, dtype=np.float64)
     relative = (raw - raw[:, -1:]) / np.asarray(scales, dtype=np.float64)[:, None]
-    return np.column_stack([relative, np.ones(len(raw))])
+    columns = [relative] if calendar is None else [relative, np.asarray(calendar, dtype=np.float64)]
+    return np.column_stack([*columns, np.ones(len(raw))])
 
 
 def ridge_coefficients(features, targets, ridge=RIDGE):
@@ -86,7 +93,7 @@ def ridge_coefficients(features, targets, ridge=RIDGE):
         return None
 
 
-def fit_linear(raw, naive, actual, scales):
+def fit_linear(raw, naive, actual, scales, calendar=None):
     """The linear correction of the seasonal-naive base fitted on training windows.
 
     Parameters
@@ -99,14 +106,16 @@ def fit_linear(raw, naive, actual, scales):
         What followed each origin (windows with a missing value anywhere are left out).
     scales : ndarray of shape (n_windows,)
         Normalisation scale of each window.
+    calendar : ndarray of shape (n_windows, n_calendar) or None, default=None
+        Calendar regressors of each window (:func:`window_features`).
 
     Returns
     -------
-    coef : ndarray of shape (n_steps + 1, horizon) or None
+    coef : ndarray of shape (n_steps + n_calendar + 1, horizon) or None
         In scale units (see :func:`linear_correction`); None when fewer windows
         than twice the regressors are complete, or the fit is singular.
     """
-    features = window_features(raw, scales)
+    features = window_features(raw, scales, calendar)
     targets = (np.asarray(actual, dtype=np.float64) - naive) / np.asarray(scales, dtype=np.float64)[:, None]
     complete = np.isfinite(features).all(axis=1) & np.isfinite(targets).all(axis=1)
     if complete.sum() < 2 * features.shape[1]:
@@ -114,12 +123,12 @@ def fit_linear(raw, naive, actual, scales):
     return ridge_coefficients(features[complete], targets[complete])
 
 
-def linear_correction(coef, raw, scales, horizon):
+def linear_correction(coef, raw, scales, horizon, calendar=None):
     """The linear correction of windows ``raw`` in data units; 0 past the fitted steps and for incomplete windows.
 
     Parameters
     ----------
-    coef : ndarray of shape (n_steps + 1, n_fitted)
+    coef : ndarray of shape (n_steps + n_calendar + 1, n_fitted)
         From :func:`fit_linear`.
     raw : ndarray of shape (n_windows, n_steps)
         The observations before each origin.
@@ -127,6 +136,8 @@ def linear_correction(coef, raw, scales, horizon):
         Normalisation scale of each window.
     horizon : int
         Steps to correct.
+    calendar : ndarray of shape (n_windows, n_calendar) or None, default=None
+        The calendar regressors the coefficients were fitted with.
 
     Returns
     -------
@@ -140,7 +151,7 @@ def linear_correction(coef, raw, scales, horizon):
     >>> linear_correction(coef, np.array([[1.0, 2.0]]), np.array([0.5]), 2).tolist()
     [[0.5, 0.0]]
     """
-    features = np.nan_to_num(window_features(raw, scales), nan=0.0, posinf=0.0, neginf=0.0)
+    features = np.nan_to_num(window_features(raw, scales, calendar), nan=0.0, posinf=0.0, neginf=0.0)
     steps = min(horizon, coef.shape[1])
     correction = np.zeros((len(features), horizon))
     correction[:, :steps] = (features @ coef[:, :steps]) * np.asarray(scales, dtype=np.float64)[:, None]
