@@ -21,11 +21,14 @@ licensed real series of each kind copied from installable packages into
 With ``--peers PYTHON`` (the Python of an environment with statsforecast,
 ``benchmarks/peers.sh`` makes one), statsforecast's AutoETS and AutoARIMA are
 fitted at the same origins on the same history (``peer_statsforecast.py``, in
-its own process) and scored alike; their forecasts are cached in
+its own process) and scored alike; with ``--rnn-peer PYTHON`` (an environment
+with darts, ``benchmarks/peers.sh --darts``), darts' ``RNNModel`` is too, once
+per seed (``peer_darts.py``). Peer forecasts are cached in
 ``benchmarks/.peers/`` since they do not depend on the forecaster.
 
     python benchmarks/bench_wide.py [--series stock sp500] [--seeds 0 1 2] [--origins 12]
         [--config default --config noshrink:shrinkage=None] [--peers ../peers/bin/python]
+        [--rnn-peer ../dpeers/bin/python]
         [--write benchmarks/RESULTS.md]
 """
 
@@ -53,6 +56,7 @@ from rnnforecast import AutoRNNForecaster, RNNForecaster, __version__, backtest 
 from rnnforecast.metrics import coverage  # noqa: E402
 
 PEERS = Path(__file__).resolve().parent / "peer_statsforecast.py"
+RNN_PEER = Path(__file__).resolve().parent / "peer_darts.py"
 PEER_CACHE = Path(__file__).resolve().parent / ".peers"
 #: Observations a statistical peer sees at each origin, at most (AutoARIMA's time grows fast with it).
 PEER_HISTORY = 2000
@@ -84,38 +88,66 @@ def _naive_errors(series, frame, season):
     return pd.Series(naive), pd.Series(seasonal)
 
 
-def _peer_rows(name, series, frame, spec, baseline, peer_python, peer_models="AutoETS,AutoARIMA"):
-    """Score statsforecast's peers at the backtest's origins (forecasts cached per series and origins)."""
+def _peer_forecasts(name, series, frame, spec, python, script, argument):
+    """Forecasts of a peer script at the backtest's origins, run in its own environment and cached per arguments."""
     cutoffs = frame.groupby("window")["cutoff"].first()
     positions = np.array([series.index.get_loc(c) for c in cutoffs])
     history = min(PEER_HISTORY, spec.options.get("max_train_size", PEER_HISTORY))
     PEER_CACHE.mkdir(exist_ok=True)
-    key = f"{len(positions)}-{positions[-1]}-{spec.horizon}-{spec.season_length}-{history}-{peer_models}"
-    cached = PEER_CACHE / f"{name}-{key}.npz"
+    key = f"{len(positions)}-{positions[-1]}-{spec.horizon}-{spec.season_length}-{history}-{argument}"
+    cached = PEER_CACHE / (f"{name}-{key}.npz" if script == PEERS else f"{name}-{script.stem}-{key}.npz")
     if not cached.exists():
         source = PEER_CACHE / f"{name}-input.npz"
         values = series.interpolate(limit_direction="both").to_numpy(dtype=float)
         np.savez(source, values=values, cutoffs=positions, horizon=spec.horizon,
                  season_length=spec.season_length, history=history)  # fmt: skip
-        subprocess.run([peer_python, str(PEERS), str(source), str(cached), peer_models], check=True)
-    peers = np.load(cached)
+        subprocess.run([python, str(script), str(source), str(cached), str(argument)], check=True)
+    return np.load(cached), len(positions)
+
+
+def _score_peer(peers, model, frame, baseline):
+    """Score and 90 % coverage of one peer model's forecasts at the backtest's origins."""
+    errors, covers = 0.0, []
+    for i, (_, part) in enumerate(frame.groupby("window")):
+        actual = part["y"].to_numpy()
+        ok = np.isfinite(actual)
+        errors += np.abs(actual - peers[f"{model}_mean"][i])[ok].sum()
+        covers.append(coverage(actual, peers[f"{model}_lo"][i], peers[f"{model}_hi"][i]))
+    return float(errors / baseline), float(np.mean(covers))
+
+
+def _peer_rows(name, series, frame, spec, baseline, peer_python, peer_models="AutoETS,AutoARIMA"):
+    """Score statsforecast's peers at the backtest's origins."""
+    peers, n_origins = _peer_forecasts(name, series, frame, spec, peer_python, PEERS, peer_models)
     rows = []
     for model in peers["names"]:
-        errors, covers = 0.0, []
-        for i, (_, part) in enumerate(frame.groupby("window")):
-            actual = part["y"].to_numpy()
-            ok = np.isfinite(actual)
-            errors += np.abs(actual - peers[f"{model}_mean"][i])[ok].sum()
-            covers.append(coverage(actual, peers[f"{model}_lo"][i], peers[f"{model}_hi"][i]))
-        score = float(errors / baseline)
-        seconds = float(peers[f"{model}_seconds"]) / len(positions)
+        score, cover = _score_peer(peers, model, frame, baseline)
+        seconds = float(peers[f"{model}_seconds"]) / n_origins
         rows.append({"series": name, "model": str(model), "scores": [score], "mean": score, "spread": 0.0,
-                     "coverage_90": float(np.mean(covers)), "seconds_per_fit": seconds})  # fmt: skip
-        print(f"{name} {model}: score {score:.3f}, coverage {rows[-1]['coverage_90']:.3f}", flush=True)
+                     "coverage_90": cover, "seconds_per_fit": seconds})  # fmt: skip
+        print(f"{name} {model}: score {score:.3f}, coverage {cover:.3f}", flush=True)
     return rows
 
 
-def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None, peer_models="AutoETS,AutoARIMA"):
+def _rnn_peer_row(name, series, frame, spec, baseline, rnn_python, seeds):
+    """darts' RNNModel (``peer_darts.py``) at the backtest's origins, once per seed: one row like ours."""
+    scores, covers, seconds = [], [], []
+    for seed in seeds:
+        peers, n_origins = _peer_forecasts(name, series, frame, spec, rnn_python, RNN_PEER, seed)
+        model = str(peers["names"][0])
+        score, cover = _score_peer(peers, model, frame, baseline)
+        scores.append(score)
+        covers.append(cover)
+        seconds.append(float(peers[f"{model}_seconds"]) / n_origins)
+        print(f"{name} {model}: score {score:.3f}, coverage {cover:.3f}", flush=True)
+    return {"series": name, "model": "darts RNNModel (LSTM 32, lookback 48)", "scores": scores,
+            "mean": float(np.mean(scores)), "spread": float(np.max(scores) - np.min(scores)),
+            "coverage_90": float(np.mean(covers)), "seconds_per_fit": float(np.mean(seconds))}  # fmt: skip
+
+
+def run_series(
+    name, configs, seeds, n_origins, n_jobs, peer_python=None, peer_models="AutoETS,AutoARIMA", rnn_python=None
+):
     spec = WIDE_SERIES[name]
     series = load_wide_series(name)
     rows = []
@@ -173,6 +205,8 @@ def run_series(name, configs, seeds, n_origins, n_jobs, peer_python=None, peer_m
         )
     if peer_python:
         rows += _peer_rows(name, series, frame, spec, baseline, peer_python, peer_models)
+    if rnn_python:
+        rows.append(_rnn_peer_row(name, series, frame, spec, baseline, rnn_python, seeds))
     return rows
 
 
@@ -207,13 +241,16 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--peers", metavar="PYTHON", help="Python of an environment with statsforecast")
     parser.add_argument("--peer-models", default="AutoETS,AutoARIMA", help="statsforecast models to fit")
+    parser.add_argument("--rnn-peer", metavar="PYTHON", help="Python of an environment with darts (RNNModel)")
     parser.add_argument("--write", type=Path, help="update the bench_wide section of this RESULTS.md")
     args = parser.parse_args(argv)
     args.config = args.config or ["default"]
     configs = [parse_config(text) for text in args.config if text != "none"]
     rows = []
     for name in args.series:
-        rows += run_series(name, configs, args.seeds, args.origins, args.n_jobs, args.peers, args.peer_models)
+        rows += run_series(
+            name, configs, args.seeds, args.origins, args.n_jobs, args.peers, args.peer_models, args.rnn_peer
+        )
     text = _markdown(pd.DataFrame(rows), args)
     print(text)
     if args.write:

@@ -68,3 +68,32 @@ def test_every_wide_series_loads_with_its_kind_and_horizon():
         assert series.index.is_monotonic_increasing and not series.index.has_duplicates, name
         assert len(series) > 12 * spec.horizon + 500, name
         assert series.notna().mean() > 0.9, name
+
+
+FAKE_RNN_PEER = """
+import sys
+import numpy as np
+data = np.load(sys.argv[1])
+values, cutoffs, horizon, seed = data["values"], data["cutoffs"], int(data["horizon"]), int(sys.argv[3])
+mean = np.repeat(values[cutoffs][:, None], horizon, axis=1) + seed  # the naive forecast, off by the seed
+name = f"fake[{seed}]"
+np.savez(sys.argv[2], names=np.array([name]), **{name + "_mean": mean, name + "_lo": mean - 1e9,
+         name + "_hi": mean + 1e9, name + "_seconds": 2.0})
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_rnn_peer_runs_once_per_seed_into_one_row(tmp_path, monkeypatch):
+    script = tmp_path / "fake_rnn_peer.py"
+    script.write_text(FAKE_RNN_PEER)
+    monkeypatch.setattr(bench_wide, "RNN_PEER", script)
+    monkeypatch.setattr(bench_wide, "PEER_CACHE", tmp_path / "cache")
+    results = tmp_path / "RESULTS.md"
+    argv = ["--series", "stock", "--seeds", "0", "1", "--origins", "2", "--config", "none"]
+    bench_wide.main([*argv, "--rnn-peer", sys.executable, "--write", str(results)])
+    row = next(line for line in results.read_text().splitlines() if "darts RNNModel" in line).split("|")
+    seed0, seed1 = (float(v) for v in row[3].split("/"))
+    assert seed0 == 1.0 and seed1 > 1.0  # seed 0 is the naive forecast; seed 1 is off by one
+    assert float(row[5]) == pytest.approx(seed1 - seed0, abs=1e-3) and row[-2].strip() == "1.0"
+    assert len(list((tmp_path / "cache").glob("stock-fake_rnn_peer-2-*.npz"))) == 2  # one per seed

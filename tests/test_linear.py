@@ -103,6 +103,8 @@ def test_calendar_regressors_carry_the_annual_cycle_a_daily_last_value_misses():
         expected = ["weekday_sin", "weekday_cos", "year_sin", "year_cos"] if calendar else []
         assert model.linear_calendar_ == expected
         assert model.linear_coef_.shape == (28 + len(expected) + 1, 14)
+        if calendar:
+            assert "linear correction (window and weekday, year)" in model.summary()["shrinkage"]
         errors[calendar] = sum(
             np.abs(model.predict(y=y.iloc[:origin]).to_numpy() - y.iloc[origin : origin + 14].to_numpy()).sum()
             for origin in range(900, 1080, 30)

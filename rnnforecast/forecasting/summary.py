@@ -25,7 +25,10 @@ def _shrinkage(model) -> str:
     if not weight.any() and not linear.any():
         return "seasonal-naive forecast: the held-out windows show no clear gain from a correction"
     parts = []
-    for share, what in ((weight, "the network's correction"), (linear, "the linear correction")):
+    calendar = getattr(model, "linear_calendar_", [])
+    cycles = sorted({name.split("_")[0] for name in calendar}, key=[n.split("_")[0] for n in calendar].index)
+    regressors = f" (window and {', '.join(cycles)})" if cycles else ""
+    for share, what in ((weight, "the network's correction"), (linear, f"the linear correction{regressors}")):
         if share.any():
             parts.append(f"{share.mean():.0%} of {what} on average (per step {share.min():.2f}-{share.max():.2f})")
     return "keeps " + " and ".join(parts)
