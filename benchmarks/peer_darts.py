@@ -61,8 +61,9 @@ def forecast_origins(values, cutoffs, horizon, history, seed):
 
 def main(argv):
     source, target, seed = argv[0], argv[1], int(argv[2])
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    for logger in ("pytorch_lightning", "lightning.pytorch", "pytorch_lightning.utilities.rank_zero",
+                   "lightning.pytorch.utilities.rank_zero", "lightning_fabric"):  # fmt: skip
+        logging.getLogger(logger).setLevel(logging.ERROR)
     data = np.load(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--darts" ]]; then
     python3 -m venv "$DIR"
     "$DIR/bin/python" -m pip install --quiet --upgrade pip
     "$DIR/bin/python" -m pip install --quiet torch==2.13.0  # the CPU wheel on disk; before darts
-    "$DIR/bin/python" -m pip install --quiet darts
+    "$DIR/bin/python" -m pip install --quiet "darts[torch]"
     echo "peer ready: python benchmarks/bench_wide.py --rnn-peer $DIR/bin/python"
     exit 0
 fi
