@@ -150,13 +150,14 @@ class RNNForecaster(SummaryMixin, UncertaintyMixin, _output.PlainStateMixin, Per
         :mod:`rnnforecast.forecasting.shrinkage`): where the network does not beat
         the baseline clearly, the forecast is the seasonal-naive one (on a random
         walk, the random walk). Beside the network, a ridge regression of the
-        same correction on the same window (``linear_coef_``, fitted on the
+        same correction on the same window and on the calendar cycles the base
+        does not repeat (``linear_coef_``, ``linear_calendar_``, fitted on the
         training windows; :mod:`rnnforecast.forecasting.linear`) is weighed on
         the same held-out windows (``linear_weight_``), so that what is linear
         in the window is forecast without the network's seed noise;
         ``"network"`` weighs the network's correction alone. The corrections are also dropped when a linear
-        correction of the baseline fails to beat it over the whole training
-        history (``predictability_``; see
+        correction of the baseline fails to beat it by one standard error over
+        five periods of the whole training history (``predictability_``; see
         :mod:`rnnforecast.forecasting.predictability`): a price series whose recent
         drift made the network look skilful. Intervals move with the shrunk median and the
         conformal scores are computed after shrinkage. Needs ``early_stopping``
