@@ -40,17 +40,22 @@ np.savez(sys.argv[2], names=np.array(["Fake"]), Fake_mean=mean, Fake_lo=mean - 1
 """
 
 
+def _run_with_fake_peer(tmp_path, monkeypatch, attribute, source, argv):
+    """Run bench_wide on two origins of the stock with ``source`` as the peer script ``attribute``: the table."""
+    script = tmp_path / f"fake_{attribute.lower()}.py"
+    script.write_text(source)
+    monkeypatch.setattr(bench_wide, attribute, script)
+    monkeypatch.setattr(bench_wide, "PEER_CACHE", tmp_path / "cache")
+    results = tmp_path / "RESULTS.md"
+    bench_wide.main(["--series", "stock", "--origins", "2", *argv, "--write", str(results)])
+    return results.read_text().splitlines()
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_peers_run_in_their_own_process_on_the_same_origins(tmp_path, monkeypatch):
-    script = tmp_path / "fake_peer.py"
-    script.write_text(FAKE_PEER)
-    monkeypatch.setattr(bench_wide, "PEERS", script)
-    monkeypatch.setattr(bench_wide, "PEER_CACHE", tmp_path / "cache")
-    results = tmp_path / "RESULTS.md"
-    argv = ["--series", "stock", "--seeds", "0", "--origins", "2", "--config", "fast:max_iter=3,hidden_size=4"]
-    bench_wide.main([*argv, "--peers", sys.executable, "--write", str(results)])
-    lines = results.read_text().splitlines()
+    argv = ["--seeds", "0", "--config", "fast:max_iter=3,hidden_size=4", "--peers", sys.executable]
+    lines = _run_with_fake_peer(tmp_path, monkeypatch, "PEERS", FAKE_PEER, argv)
     naive = next(line for line in lines if line.startswith("| stock | naive"))
     fake = next(line for line in lines if line.startswith("| stock | Fake"))
     assert naive.split("|")[3:6] == fake.split("|")[3:6]  # same forecasts, same origins: the same score
@@ -85,14 +90,9 @@ np.savez(sys.argv[2], names=np.array([name]), **{name + "_mean": mean, name + "_
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_the_rnn_peer_runs_once_per_seed_into_one_row(tmp_path, monkeypatch):
-    script = tmp_path / "fake_rnn_peer.py"
-    script.write_text(FAKE_RNN_PEER)
-    monkeypatch.setattr(bench_wide, "RNN_PEER", script)
-    monkeypatch.setattr(bench_wide, "PEER_CACHE", tmp_path / "cache")
-    results = tmp_path / "RESULTS.md"
-    argv = ["--series", "stock", "--seeds", "0", "1", "--origins", "2", "--config", "none"]
-    bench_wide.main([*argv, "--rnn-peer", sys.executable, "--write", str(results)])
-    row = next(line for line in results.read_text().splitlines() if "darts RNNModel" in line).split("|")
+    argv = ["--seeds", "0", "1", "--config", "none", "--rnn-peer", sys.executable]
+    lines = _run_with_fake_peer(tmp_path, monkeypatch, "RNN_PEER", FAKE_RNN_PEER, argv)
+    row = next(line for line in lines if "darts RNNModel" in line).split("|")
     seed0, seed1 = (float(v) for v in row[3].split("/"))
     assert seed0 == 1.0 and seed1 > 1.0  # seed 0 is the naive forecast; seed 1 is off by one
     assert float(row[5]) == pytest.approx(seed1 - seed0, abs=1e-3) and row[-2].strip() == "1.0"
