@@ -25,8 +25,7 @@ def _shrinkage(model) -> str:
     if not weight.any() and not linear.any():
         return "seasonal-naive forecast: the held-out windows show no clear gain from a correction"
     parts = []
-    calendar = getattr(model, "linear_calendar_", [])
-    cycles = sorted({name.split("_")[0] for name in calendar}, key=[n.split("_")[0] for n in calendar].index)
+    cycles = list(dict.fromkeys(name.split("_")[0] for name in getattr(model, "linear_calendar_", [])))
     regressors = f" (window and {', '.join(cycles)})" if cycles else ""
     for share, what in ((weight, "the network's correction"), (linear, f"the linear correction{regressors}")):
         if share.any():
